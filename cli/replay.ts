@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+/**
+ * `npm run replay -- [options] <input...>`: the replay driver. It only wires arguments, files and
+ * terminals to runReplay; everything about detection lives in the pipeline.
+ */
+import { createWriteStream, type WriteStream } from "node:fs";
+import { finished } from "node:stream/promises";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { coreDetections } from "../detections/index.js";
+import { ConfigError, loadSettingsFile, resolveSettings } from "../pipeline/config/settings.js";
+import { InputError } from "../pipeline/replay/readInputs.js";
+import { runReplay } from "../pipeline/replay/runReplay.js";
+import { MemoryStateStore } from "../pipeline/state/memoryStateStore.js";
+import type { StateStore } from "../pipeline/state/stateStore.js";
+import { createProgress } from "./progress.js";
+import { formatSummary, IncidentTally } from "./summary.js";
+
+/** Exit codes, as documented in the README. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, quarantined: 3 } as const;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
+  return n;
+}
+
+const program = new Command("replay")
+  .description("Replay AKS audit logs through kubetrail's pipeline and print incident rows as JSON lines.")
+  .argument("<input...>", "files or directories (recursively) of audit logs; '-' for stdin; .gz is read transparently")
+  .option("--out <file>", "write incident rows (JSON lines) here instead of stdout")
+  .option("--state <store>", "detection state: 'memory'", "memory")
+  .option("--config <file>", "detection settings (JSON); defaults apply when absent")
+  .option("--batch-size <n>", "records per pipeline batch, as an Event Hub trigger delivers them", positiveInt, 100)
+  .option("--partitions <n>", "concurrent pipeline instances sharing one state store", positiveInt, 1)
+  .option("--quarantine <file>", "write malformed records with reasons (JSON lines) here")
+  .option("--cluster <resourceId>", "AKS resource id for records that name none (raw kube-apiserver audit.log)")
+  .option("--strict", `exit with ${EXIT.quarantined} when any record was quarantined`)
+  .addOption(new Option("--progress <mode>", "progress bar on stderr").choices(["auto", "always", "never"]).default("auto"))
+  .option("-q, --quiet", "no progress and no summary")
+  .addHelpText(
+    "after",
+    `\nExit codes: ${EXIT.ok} done; ${EXIT.failed} input, output or state failure; ${EXIT.usage} bad arguments or config; ${EXIT.quarantined} done, records quarantined (--strict).`,
+  )
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+interface CliOptions {
+  out?: string;
+  state: string;
+  config?: string;
+  batchSize: number;
+  partitions: number;
+  quarantine?: string;
+  cluster?: string;
+  strict?: boolean;
+  progress: "auto" | "always" | "never";
+  quiet?: boolean;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  try {
+    program.parse(argv);
+  } catch (error) {
+    const code = (error as { exitCode?: number }).exitCode;
+    return code === 0 ? EXIT.ok : EXIT.usage;
+  }
+  const options = program.opts<CliOptions>();
+  const inputs = program.args;
+
+  let store: StateStore;
+  if (options.state === "memory") store = new MemoryStateStore();
+  else {
+    process.stderr.write(`replay: --state ${options.state}: only 'memory' is available in this build\n`);
+    return EXIT.usage;
+  }
+
+  let settings: ReturnType<typeof resolveSettings>;
+  try {
+    settings = options.config ? await loadSettingsFile(coreDetections, options.config) : resolveSettings(coreDetections);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`replay: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+
+  const out: NodeJS.WritableStream = options.out ? createWriteStream(options.out) : process.stdout;
+  const quarantineOut: WriteStream | undefined = options.quarantine ? createWriteStream(options.quarantine) : undefined;
+  const showProgress = !options.quiet && options.progress !== "never" && (options.progress === "always" || process.stderr.isTTY === true);
+  const progress = showProgress ? createProgress(process.stderr) : undefined;
+  const tally = new IncidentTally();
+  let quarantinedShown = 0;
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once("SIGINT", onSigint);
+  const started = performance.now();
+
+  try {
+    const result = await runReplay({
+      inputs,
+      store,
+      settings,
+      detections: coreDetections,
+      batchSize: options.batchSize,
+      partitions: options.partitions,
+      clusterResourceId: options.cluster,
+      signal: abort.signal,
+      onIncident: (row) => {
+        tally.add(row);
+        if (!out.write(`${JSON.stringify(row)}\n`)) return new Promise<void>((resolve) => out.once("drain", () => resolve()));
+      },
+      onQuarantine: (entry) => {
+        quarantineOut?.write(`${JSON.stringify(entry)}\n`);
+        if (!options.quiet && quarantinedShown < 10) {
+          quarantinedShown++;
+          progress?.clear();
+          process.stderr.write(`replay: quarantined ${entry.location}: ${entry.reason}\n`);
+        }
+      },
+      onProgress: (p) => progress?.update(p),
+    });
+    progress?.stop();
+    if (!options.quiet) {
+      const seconds = (performance.now() - started) / 1000;
+      process.stderr.write(
+        formatSummary({ stats: result.stats, files: result.files, seconds, tally, aborted: result.aborted, quarantineFile: options.quarantine }),
+      );
+    }
+    if (result.aborted) process.stderr.write("replay: stopped by Ctrl-C; the rows above are complete for the input read so far\n");
+    return options.strict && result.stats.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
+  } catch (error) {
+    progress?.stop();
+    if (error instanceof InputError) {
+      process.stderr.write(`replay: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    throw error;
+  } finally {
+    process.off("SIGINT", onSigint);
+    if (options.out) {
+      (out as WriteStream).end();
+      await finished(out as WriteStream);
+    }
+    if (quarantineOut) {
+      quarantineOut.end();
+      await finished(quarantineOut);
+    }
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`replay: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = EXIT.failed;
+  },
+);

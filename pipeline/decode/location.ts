@@ -1,0 +1,26 @@
+/** Where a record came from, precise enough to find it again: file and line, or partition and sequence number. */
+export interface SourceLocation {
+  /** A file path, `-` for stdin, or `eventhub` for live messages. */
+  readonly source: string;
+  readonly line?: number;
+  readonly partition?: string;
+  readonly sequenceNumber?: number;
+  /** Index path of the record inside a multi-record message (`records[]`, arrays, EventLists), e.g. `3` or `0.12`. */
+  readonly record?: string;
+}
+
+export function formatLocation(loc: SourceLocation): string {
+  let text: string;
+  if (loc.partition !== undefined) {
+    text = `partition ${loc.partition}`;
+    if (loc.sequenceNumber !== undefined) text += ` sequence ${loc.sequenceNumber}`;
+  } else {
+    text = loc.line !== undefined ? `${loc.source}:${loc.line}` : loc.source;
+  }
+  if (loc.record !== undefined) text += ` record ${loc.record}`;
+  return text;
+}
+
+export function withRecord(loc: SourceLocation, index: number): SourceLocation {
+  return { ...loc, record: loc.record === undefined ? String(index) : `${loc.record}.${index}` };
+}

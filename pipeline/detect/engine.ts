@@ -1,0 +1,276 @@
+/**
+ * Runs detections over a batch of events: select through the index, fold into keyed windowed state,
+ * merge that state into the store once per touched key, evaluate, and claim each incident revision so
+ * that it is emitted exactly once, whichever instance or redelivery gets there first.
+ */
+import { buildIncidentRow, incidentIdOf, revisionOf } from "../incidents/buildIncidentRow.js";
+import type { IncidentRow } from "../incidents/incidentRow.js";
+import type { AuditEvent } from "../normalize/auditEvent.js";
+import type { ResolvedSettings } from "../config/settings.js";
+import type { StateCodec, StateEntry, StateStore } from "../state/stateStore.js";
+import type { BaseSettings, Detection, Observation, Recall, RememberedFacts } from "./detection.js";
+import { CAPS, IncidentState, type IncidentStateJson } from "./incidentState.js";
+import { matcherFor } from "./patterns.js";
+import { SelectionIndex } from "./selectionIndex.js";
+
+export interface EngineOptions {
+  readonly detections: readonly Detection[];
+  readonly settings: ResolvedSettings;
+  readonly store: StateStore;
+  /** Wall clock for TimeGenerated only; detection time is always event time. */
+  readonly clock?: () => Date;
+  /** How long after its window closed (in event time) state is kept for late events. Default 60. */
+  readonly latenessMinutes?: number;
+}
+
+export interface DetectStats {
+  /** (event, detection) pairs the index selected. */
+  selected: number;
+  /** Pairs dropped by allowlists. */
+  suppressed: number;
+  /** Pairs whose window had already been swept. */
+  late: number;
+  /** Incident revisions another instance or an earlier delivery had already emitted. */
+  alreadyEmitted: number;
+}
+
+interface Work {
+  readonly detection: Detection;
+  readonly settings: BaseSettings;
+  readonly event: AuditEvent;
+}
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+export class DetectionEngine {
+  private readonly index: SelectionIndex;
+  private readonly settings: ResolvedSettings;
+  private readonly store: StateStore;
+  private readonly clock: () => Date;
+  private readonly latenessMs: number;
+  private watermark = Number.NEGATIVE_INFINITY;
+  private lastSweep = Number.NEGATIVE_INFINITY;
+
+  constructor(options: EngineOptions) {
+    this.settings = options.settings;
+    this.index = new SelectionIndex(options.detections.filter((d) => this.settingsOf(d).enabled));
+    this.store = options.store;
+    this.clock = options.clock ?? (() => new Date());
+    this.latenessMs = (options.latenessMinutes ?? 60) * MINUTE;
+  }
+
+  async process(events: readonly AuditEvent[], stats: DetectStats): Promise<IncidentRow[]> {
+    const work: Work[] = [];
+    for (const event of events) {
+      const candidates = this.index.candidates(event);
+      for (let i = 0; i < candidates.length; i++) {
+        const detection = candidates[i] as Detection;
+        const settings = this.settingsOf(detection);
+        stats.selected++;
+        if (isSuppressed(event, settings)) stats.suppressed++;
+        else work.push({ detection, settings, event });
+      }
+    }
+    let batchMax = this.watermark;
+    for (const event of events) if (event.time > batchMax) batchMax = event.time;
+    if (work.length === 0) {
+      this.watermark = batchMax;
+      return [];
+    }
+
+    const memory = await this.loadMemory(work);
+    const deltas = new Map<string, StateEntry<IncidentState>>();
+    const detectionOfKey = new Map<string, Work>();
+    for (const item of work) {
+      const { detection, settings, event } = item;
+      const cluster = event.cluster.resourceId;
+      const recall = memory.recall(detection, cluster);
+      if (detection.memory) {
+        const learned = detection.memory.remember(event, recall);
+        if (learned) memory.learn(detection, cluster, learned.object, event.time, learned.facts, detection.memory.ttlDays);
+      }
+      const observation = detection.fold(event, settings, recall);
+      if (!observation) continue;
+      const windowMs = settings.windowMinutes * MINUTE;
+      const windowStart = Math.floor(event.time / windowMs) * windowMs;
+      const expiresAt = windowStart + windowMs + this.latenessMs;
+      if (expiresAt < this.watermark) {
+        stats.late++;
+        continue;
+      }
+      const key = stateKeyOf(detection.id, event.cluster.resourceId, observation.key, windowStart);
+      let entry = deltas.get(key);
+      if (!entry) {
+        entry = { value: new IncidentState(detection.id, event.cluster, observation.key, windowStart, windowMs), expiresAt };
+        deltas.set(key, entry);
+        detectionOfKey.set(key, item);
+      }
+      applyObservation(entry.value, event, observation);
+    }
+    this.watermark = batchMax;
+
+    const [merged] = await Promise.all([this.store.mergeWrite(deltas, incidentStateCodec), memory.flush()]);
+    const incidents = await this.emit(merged, deltas, detectionOfKey, stats);
+    await this.maybeSweep();
+    return incidents;
+  }
+
+  private async emit(
+    merged: Map<string, IncidentState>,
+    deltas: ReadonlyMap<string, StateEntry<IncidentState>>,
+    detectionOfKey: ReadonlyMap<string, Work>,
+    stats: DetectStats,
+  ): Promise<IncidentRow[]> {
+    const candidates: { key: string; row: () => IncidentRow; claimId: string; expiresAt: number }[] = [];
+    for (const [key, state] of merged) {
+      const work = detectionOfKey.get(key);
+      if (!work) continue;
+      const finding = work.detection.evaluate(state, work.settings);
+      if (!finding) continue;
+      const incidentId = incidentIdOf(key);
+      const revision = revisionOf(state, finding);
+      candidates.push({
+        key,
+        claimId: `${incidentId}#${revision}`,
+        expiresAt: deltas.get(key)?.expiresAt ?? 0,
+        row: () =>
+          buildIncidentRow({
+            detection: work.detection,
+            state,
+            finding,
+            incidentId,
+            revision,
+            severity: work.settings.severity ?? finding.severity,
+            now: this.clock(),
+          }),
+      });
+    }
+    const claimed = await Promise.all(candidates.map((c) => this.store.claim(c.claimId, c.expiresAt)));
+    const rows: IncidentRow[] = [];
+    candidates.forEach((candidate, i) => {
+      if (claimed[i]) rows.push(candidate.row());
+      else stats.alreadyEmitted++;
+    });
+    return rows;
+  }
+
+  private async maybeSweep(): Promise<void> {
+    // Sweep at most once per 10 minutes of event time: expiry is coarse, and sweeping is a scan.
+    if (this.watermark - this.lastSweep < 10 * MINUTE) return;
+    this.lastSweep = this.watermark;
+    await this.store.sweep(this.watermark);
+  }
+
+  private settingsOf(detection: Detection): BaseSettings {
+    const settings = this.settings.get(detection.id);
+    if (!settings) throw new Error(`no settings resolved for detection ${detection.id}`);
+    return settings;
+  }
+
+  private async loadMemory(work: readonly Work[]): Promise<MemoryView> {
+    const keys = new Set<string>();
+    for (const { detection, event } of work) {
+      if (!detection.memory) continue;
+      for (const object of detection.memory.keys(event)) keys.add(memoryKeyOf(detection.id, event.cluster.resourceId, object));
+    }
+    const loaded = keys.size ? await this.store.read([...keys], rememberedCodec) : new Map<string, Remembered>();
+    return new MemoryView(loaded, this.store);
+  }
+}
+
+function isSuppressed(event: AuditEvent, settings: BaseSettings): boolean {
+  if (settings.allowActors.length && matcherFor(settings.allowActors)(event.user.username)) return true;
+  const ns = event.objectRef?.namespace;
+  return ns !== undefined && ns !== "" && settings.allowNamespaces.length > 0 && matcherFor(settings.allowNamespaces)(ns);
+}
+
+function applyObservation(state: IncidentState, event: AuditEvent, observation: Observation): void {
+  const t = event.time;
+  if (t < state.first) state.first = t;
+  if (t > state.last) state.last = t;
+  state.events.add(event.auditId, t);
+  const username = event.user.username;
+  state.context.get("actors")?.add(username, t);
+  if (!state.actorTypes.has(username)) state.actorTypes.set(username, event.actorType);
+  const groups = state.context.get("groups");
+  for (const group of event.user.groups) if (group) groups?.add(group, t);
+  const ip = event.sourceIps[0];
+  if (ip) state.context.get("sourceIps")?.add(ip, t);
+  if (event.userAgent) state.context.get("userAgents")?.add(event.userAgent, t);
+  const ref = event.objectRef;
+  if (ref?.namespace) state.context.get("namespaces")?.add(ref.namespace, t);
+  if (ref?.name) state.context.get("targets")?.add(`${ref.resource}/${ref.namespace}/${ref.name}`, t);
+  addAll(state, state.items, observation.items, t, CAPS.items);
+  addAll(state, state.evidence, observation.evidence, t, CAPS.evidence);
+}
+
+function addAll(state: IncidentState, into: IncidentState["items"], values: Observation["items"], time: number, cap: number): void {
+  if (!values) return;
+  for (const name of Object.keys(values)) {
+    const value = values[name];
+    if (value === undefined) continue;
+    if (typeof value === "string") state.addTo(into, name, value, time, cap);
+    else for (const v of value) state.addTo(into, name, v, time, cap);
+  }
+}
+
+/** The state key: detection, cluster, detection key, window. Its hash is the IncidentId. */
+export function stateKeyOf(detectionId: string, clusterResourceId: string, key: readonly string[], windowStart: number): string {
+  return JSON.stringify([detectionId, clusterResourceId, ...key, windowStart]);
+}
+
+function memoryKeyOf(detectionId: string, clusterResourceId: string, object: string): string {
+  return JSON.stringify(["memory", detectionId, clusterResourceId, object]);
+}
+
+export const incidentStateCodec: StateCodec<IncidentState> = {
+  merge(into, from) {
+    into.mergeFrom(from);
+    return into;
+  },
+  encode: (value) => JSON.stringify(value),
+  decode: (text) => IncidentState.fromJSON(JSON.parse(text) as IncidentStateJson),
+};
+
+/** A remembered object: the facts of its latest event (last writer wins, by event time, ties by content). */
+interface Remembered {
+  readonly time: number;
+  readonly facts: RememberedFacts;
+}
+
+const rememberedCodec: StateCodec<Remembered> = {
+  merge(into, from) {
+    if (from.time !== into.time) return from.time > into.time ? from : into;
+    return JSON.stringify(from.facts) > JSON.stringify(into.facts) ? from : into;
+  },
+  encode: (value) => JSON.stringify(value),
+  decode: (text) => JSON.parse(text) as Remembered,
+};
+
+/** The batch's view of remembered objects: loaded once, updated in event order, written back once. */
+class MemoryView {
+  private readonly changed = new Map<string, StateEntry<Remembered>>();
+
+  constructor(
+    private readonly known: Map<string, Remembered>,
+    private readonly store: StateStore,
+  ) {}
+
+  recall(detection: Detection, cluster: string): Recall {
+    return (object) => this.known.get(memoryKeyOf(detection.id, cluster, object))?.facts;
+  }
+
+  learn(detection: Detection, cluster: string, object: string, time: number, facts: RememberedFacts, ttlDays: number): void {
+    const key = memoryKeyOf(detection.id, cluster, object);
+    const learned = { time, facts };
+    const known = this.known.get(key);
+    const next = known ? rememberedCodec.merge(known, learned) : learned;
+    this.known.set(key, next);
+    this.changed.set(key, { value: next, expiresAt: next.time + ttlDays * DAY });
+  }
+
+  async flush(): Promise<void> {
+    if (this.changed.size) await this.store.mergeWrite(this.changed, rememberedCodec);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Secret values never leave the process. Normalized events drop the bodies of requests that carry
+ * them, and raw excerpts kept for quarantine are cut before the first field that may hold one.
+ */
+
+const SENSITIVE_RESOURCES = new Set(["secrets", "tokenreviews", "tokenrequests"]);
+const SENSITIVE_SUBRESOURCES = new Set(["token"]);
+const SENSITIVE_KINDS = new Set(["Secret", "SecretList", "TokenReview", "TokenRequest"]);
+
+/** Whether request and response bodies of this request may carry credentials and must be dropped. */
+export function carriesCredentials(resource: string, subresource: string): boolean {
+  return SENSITIVE_RESOURCES.has(resource) || SENSITIVE_SUBRESOURCES.has(subresource);
+}
+
+/** Drops a body that is itself a Secret or token object, whatever resource the request named. */
+export function redactSensitiveObject(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  const kind = (value as { kind?: unknown }).kind;
+  return typeof kind === "string" && SENSITIVE_KINDS.has(kind) ? undefined : value;
+}
+
+const EXCERPT_LENGTH = 1024;
+// Field names after which a value could be secret material; JSON-in-JSON escapes the quotes.
+const SENSITIVE_FIELD = /\\*"(?:data|stringData|token|password|last-applied-configuration|requestObject|responseObject)\\*"/;
+
+export function redactExcerpt(text: string): string {
+  const head = text.slice(0, EXCERPT_LENGTH);
+  const hit = SENSITIVE_FIELD.exec(head);
+  if (hit) return `${head.slice(0, hit.index)}…[redacted]`;
+  return text.length > EXCERPT_LENGTH ? `${head}…` : head;
+}
