@@ -71,8 +71,8 @@ export interface Finding {
   readonly evidence: Readonly<Record<string, unknown>>;
   /**
    * How many events the weakest condition that fired needs (1 for a single-event finding, the threshold
-   * for a count). Revision = EventCount − qualifyingEvents + 1, so it depends only on the state, never on
-   * how events were batched or partitioned.
+   * for a count). The revision counts from there, so it depends only on the state, never on how events
+   * were batched or partitioned.
    */
   readonly qualifyingEvents: number;
 }

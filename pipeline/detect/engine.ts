@@ -49,8 +49,7 @@ export class DetectionEngine {
   private readonly store: StateStore;
   private readonly clock: () => Date;
   private readonly latenessMs: number;
-  private watermark = Number.NEGATIVE_INFINITY;
-  private lastSweep = Number.NEGATIVE_INFINITY;
+  private latestEventTime = Number.NEGATIVE_INFINITY;
 
   constructor(options: EngineOptions) {
     this.settings = options.settings;
@@ -58,6 +57,14 @@ export class DetectionEngine {
     this.store = options.store;
     this.clock = options.clock ?? (() => new Date());
     this.latenessMs = (options.latenessMinutes ?? 60) * MINUTE;
+  }
+
+  /**
+   * The latest event time this engine has processed. State whose window closed more than the lateness
+   * before it is no longer needed by this engine; the driver sweeps with the minimum over all instances.
+   */
+  get watermark(): number {
+    return this.latestEventTime;
   }
 
   async process(events: readonly AuditEvent[], stats: DetectStats): Promise<IncidentRow[]> {
@@ -72,10 +79,10 @@ export class DetectionEngine {
         else work.push({ detection, settings, event });
       }
     }
-    let batchMax = this.watermark;
+    let batchMax = this.latestEventTime;
     for (const event of events) if (event.time > batchMax) batchMax = event.time;
     if (work.length === 0) {
-      this.watermark = batchMax;
+      this.latestEventTime = batchMax;
       return [];
     }
 
@@ -95,7 +102,7 @@ export class DetectionEngine {
       const windowMs = settings.windowMinutes * MINUTE;
       const windowStart = Math.floor(event.time / windowMs) * windowMs;
       const expiresAt = windowStart + windowMs + this.latenessMs;
-      if (expiresAt < this.watermark) {
+      if (expiresAt < this.latestEventTime) {
         stats.late++;
         continue;
       }
@@ -108,12 +115,10 @@ export class DetectionEngine {
       }
       applyObservation(entry.value, event, observation);
     }
-    this.watermark = batchMax;
+    this.latestEventTime = batchMax;
 
     const [merged] = await Promise.all([this.store.mergeWrite(deltas, incidentStateCodec), memory.flush()]);
-    const incidents = await this.emit(merged, deltas, detectionOfKey, stats);
-    await this.maybeSweep();
-    return incidents;
+    return this.emit(merged, deltas, detectionOfKey, stats);
   }
 
   private async emit(
@@ -155,13 +160,6 @@ export class DetectionEngine {
     return rows;
   }
 
-  private async maybeSweep(): Promise<void> {
-    // Sweep at most once per 10 minutes of event time: expiry is coarse, and sweeping is a scan.
-    if (this.watermark - this.lastSweep < 10 * MINUTE) return;
-    this.lastSweep = this.watermark;
-    await this.store.sweep(this.watermark);
-  }
-
   private settingsOf(detection: Detection): BaseSettings {
     const settings = this.settings.get(detection.id);
     if (!settings) throw new Error(`no settings resolved for detection ${detection.id}`);
@@ -190,6 +188,7 @@ function applyObservation(state: IncidentState, event: AuditEvent, observation: 
   if (t < state.first) state.first = t;
   if (t > state.last) state.last = t;
   state.events.add(event.auditId, t);
+  state.observations.add(`${event.auditId} ${event.stage}`, t);
   const username = event.user.username;
   state.context.get("actors")?.add(username, t);
   if (!state.actorTypes.has(username)) state.actorTypes.set(username, event.actorType);

@@ -7,6 +7,7 @@ import { TimedSet, type TimedSetJson } from "./timedSet.js";
 
 export const CAPS = {
   events: 1000,
+  observations: 2000,
   items: 1000,
   evidence: 50,
   context: 50,
@@ -33,6 +34,11 @@ export class IncidentState {
   first = Number.POSITIVE_INFINITY;
   last = Number.NEGATIVE_INFINITY;
   readonly events = new TimedSet(CAPS.events);
+  /**
+   * Every (auditID, stage) folded in. A request logged at two stages is one event but two observations;
+   * the revision counts observations, so any event that can change the row also bumps the revision.
+   */
+  readonly observations = new TimedSet(CAPS.observations);
   readonly context = new Map<ContextSet, TimedSet>(CONTEXT_SETS.map((name) => [name, new TimedSet(CAPS.context)]));
   /** Distinct items the detection counts, by kind (`secret`, `namespace`, `path`, …). */
   readonly items = new Map<string, TimedSet>();
@@ -91,6 +97,7 @@ export class IncidentState {
     this.first = Math.min(this.first, other.first);
     this.last = Math.max(this.last, other.last);
     this.events.mergeFrom(other.events);
+    this.observations.mergeFrom(other.observations);
     for (const [name, set] of other.context) this.context.get(name)?.mergeFrom(set);
     mergeSets(this.items, other.items, CAPS.items);
     mergeSets(this.evidence, other.evidence, CAPS.evidence);
@@ -100,6 +107,8 @@ export class IncidentState {
   toJSON(): IncidentStateJson {
     const sets: Record<string, TimedSetJson> = { events: this.events.toJSON() };
     const saturated: string[] = this.events.saturated ? ["events"] : [];
+    sets.observations = this.observations.toJSON();
+    if (this.observations.saturated) saturated.push("observations");
     const put = (name: string, set: TimedSet) => {
       sets[name] = set.toJSON();
       if (set.saturated) saturated.push(name);
@@ -130,6 +139,7 @@ export class IncidentState {
     for (const [name, entries] of Object.entries(json.sets)) {
       const isSaturated = saturated.has(name);
       if (name === "events") state.events.mergeFrom(TimedSet.fromJSON(entries, CAPS.events, isSaturated));
+      else if (name === "observations") state.observations.mergeFrom(TimedSet.fromJSON(entries, CAPS.observations, isSaturated));
       else if (name.startsWith("c:")) state.context.get(name.slice(2) as ContextSet)?.mergeFrom(TimedSet.fromJSON(entries, CAPS.context, isSaturated));
       else if (name.startsWith("i:")) state.items.set(name.slice(2), TimedSet.fromJSON(entries, CAPS.items, isSaturated));
       else if (name.startsWith("e:")) state.evidence.set(name.slice(2), TimedSet.fromJSON(entries, CAPS.evidence, isSaturated));

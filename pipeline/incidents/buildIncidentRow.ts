@@ -12,8 +12,13 @@ export function incidentIdOf(stateKey: string): string {
   return `kt-${createHash("sha256").update(stateKey).digest("hex").slice(0, 32)}`;
 }
 
+/**
+ * A function of the state alone, so every instance computes the same number for the same state, and the
+ * last writer of the final state emits the final revision. It counts observations (auditID and stage),
+ * so a late earlier stage of a known request, which moves FirstSeen, is a new revision too.
+ */
 export function revisionOf(state: IncidentState, finding: Finding): number {
-  return Math.max(1, state.eventCount - finding.qualifyingEvents + 1);
+  return Math.max(1, state.observations.size - finding.qualifyingEvents + 1);
 }
 
 export function buildIncidentRow(args: {

@@ -44,6 +44,8 @@ export interface ReplayResult {
   readonly aborted: boolean;
 }
 
+const SWEEP_EVERY_MS = 10 * 60_000;
+
 /** One pipeline instance: batches run one at a time, in order, while other partitions run theirs. */
 class Partition {
   pending = new DecodedBatch();
@@ -76,8 +78,15 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   let bytesRead = 0;
   let currentFile = "";
 
+  let lastSweep = Number.NEGATIVE_INFINITY;
   const deliver = async (result: BatchResult) => {
     addStats(stats, result.stats);
+    // Sweep with the slowest instance's watermark, at most once per 10 minutes of event time.
+    const watermark = Math.min(...partitions.map((p) => p.pipeline.watermark));
+    if (watermark - lastSweep >= SWEEP_EVERY_MS) {
+      lastSweep = watermark;
+      await partitions[0]?.pipeline.sweep(watermark);
+    }
     for (const entry of result.quarantined) await options.onQuarantine?.(entry);
     for (const row of result.incidents) await options.onIncident?.(row);
     options.onProgress?.({ bytesRead, bytesTotal, stats, file: currentFile });

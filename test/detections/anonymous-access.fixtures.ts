@@ -11,7 +11,9 @@ export const positive: DetectionFixture[] = [
   },
   {
     name: "a client in group system:unauthenticated with another username is anonymous too",
-    events: [ev(0, { username: "", groups: ["system:unauthenticated"], sourceIP: "203.0.113.9", verb: "get", requestURI: "/api/v1/namespaces/default/configmaps" })],
+    events: [
+      ev(0, { username: "", groups: ["system:unauthenticated"], sourceIP: "203.0.113.9", verb: "get", requestURI: "/api/v1/namespaces/default/configmaps" }),
+    ],
     incidents: [{ severity: "High" }],
   },
   {
@@ -24,7 +26,9 @@ export const positive: DetectionFixture[] = [
   },
   {
     name: "refused requests to five distinct paths from one source are a probe (Medium)",
-    events: ["/api/v1/secrets", "/api/v1/nodes", "/apis", "/.env", "/metrics"].map((path, i) => ev(i, { ...anon(), verb: "get", requestURI: path, ...refused })),
+    events: ["/api/v1/secrets", "/api/v1/nodes", "/apis", "/.env", "/metrics"].map((path, i) =>
+      ev(i, { ...anon(), verb: "get", requestURI: path, ...refused }),
+    ),
     incidents: [{ severity: "Medium", eventCount: 5, titleIncludes: ["5 distinct paths refused"] }],
   },
   {

@@ -46,7 +46,10 @@ export async function runFixture(detectionId: string, fixture: DetectionFixture)
         (expected.titleIncludes ?? []).every((text) => row.Title.includes(text)) &&
         (expected.targets === undefined || expected.targets.every((t) => row.Targets.includes(t))),
     );
-    expect(match, `no ${detectionId} incident like ${JSON.stringify(expected)} in ${JSON.stringify(incidents.map((i) => [i.Severity, i.Actor, i.EventCount, i.Title]))}`).toBeDefined();
+    expect(
+      match,
+      `no ${detectionId} incident like ${JSON.stringify(expected)} in ${JSON.stringify(incidents.map((i) => [i.Severity, i.Actor, i.EventCount, i.Title]))}`,
+    ).toBeDefined();
     if (match && expected.evidence) expect(match.Evidence).toMatchObject(expected.evidence);
   }
 }

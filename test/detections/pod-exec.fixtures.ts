@@ -17,11 +17,21 @@ export const positive: DetectionFixture[] = [
   {
     name: "an interactive shell over WebSockets (kubectl ≥ 1.30 logs verb get) is High",
     events: [ev(0, { ...user("alice@contoso.com"), verb: "get", ...pod("default", "web-0", "command=bash&container=web&stdin=true&stdout=true&tty=true") })],
-    incidents: [{ severity: "High", actor: "alice@contoso.com", eventCount: 1, titleIncludes: ["exec'd into pod default/web-0", "bash"], evidence: { commands: ["bash"], interactiveShell: true } }],
+    incidents: [
+      {
+        severity: "High",
+        actor: "alice@contoso.com",
+        eventCount: 1,
+        titleIncludes: ["exec'd into pod default/web-0", "bash"],
+        evidence: { commands: ["bash"], interactiveShell: true },
+      },
+    ],
   },
   {
     name: "a one-off command with SPDY (verb create) outside system namespaces is Medium, the command URL-decoded",
-    events: [ev(0, { ...user("alice@contoso.com"), verb: "create", ...pod("default", "web-0", "command=cat&command=%2Fetc%2Fpasswd&container=web&stdout=true") })],
+    events: [
+      ev(0, { ...user("alice@contoso.com"), verb: "create", ...pod("default", "web-0", "command=cat&command=%2Fetc%2Fpasswd&container=web&stdout=true") }),
+    ],
     incidents: [{ severity: "Medium", evidence: { commands: ["cat /etc/passwd"], containers: ["web"], interactiveShell: false } }],
   },
   {
@@ -33,7 +43,12 @@ export const positive: DetectionFixture[] = [
     name: "ResponseStarted and ResponseComplete of one request count once; three requests update one incident",
     events: [
       ev(0, { ...user("alice@contoso.com"), auditID: sameRequest, verb: "get", ...pod("default", "web-0", "command=sh&stdin=true&tty=true") }),
-      ev(300, { ...user("alice@contoso.com"), auditID: sameRequest, verb: "get", ...pod("default", "web-0", "command=sh&stdin=true&tty=true", { stage: "ResponseComplete" }) }),
+      ev(300, {
+        ...user("alice@contoso.com"),
+        auditID: sameRequest,
+        verb: "get",
+        ...pod("default", "web-0", "command=sh&stdin=true&tty=true", { stage: "ResponseComplete" }),
+      }),
       ev(400, { ...user("alice@contoso.com"), verb: "get", ...pod("default", "web-0", "command=id") }),
       ev(500, { ...user("alice@contoso.com"), verb: "get", ...pod("default", "web-0", "command=env") }),
     ],
@@ -41,7 +56,16 @@ export const positive: DetectionFixture[] = [
   },
   {
     name: "attach is reported like exec",
-    events: [ev(0, { ...user("bob@contoso.com"), verb: "create", ...pod("default", "web-0", "container=web&stdin=true&stdout=true&tty=true", { subresource: "attach", requestURI: "/api/v1/namespaces/default/pods/web-0/attach?container=web&stdin=true&stdout=true&tty=true" }) })],
+    events: [
+      ev(0, {
+        ...user("bob@contoso.com"),
+        verb: "create",
+        ...pod("default", "web-0", "container=web&stdin=true&stdout=true&tty=true", {
+          subresource: "attach",
+          requestURI: "/api/v1/namespaces/default/pods/web-0/attach?container=web&stdin=true&stdout=true&tty=true",
+        }),
+      }),
+    ],
     incidents: [{ severity: "Medium", titleIncludes: ["attached to pod default/web-0"] }],
   },
   {
@@ -58,11 +82,20 @@ export const positive: DetectionFixture[] = [
         requestObject: { spec: { ephemeralContainers: [{ name: "debugger-x7k", image: "busybox:1.36", command: ["sh"], stdin: true, tty: true }] } },
       }),
     ],
-    incidents: [{ severity: "High", titleIncludes: ["added a debug container to pod payments/api-0"], evidence: { containers: ["busybox:1.36"], commands: ["sh"] } }],
+    incidents: [
+      { severity: "High", titleIncludes: ["added a debug container to pod payments/api-0"], evidence: { containers: ["busybox:1.36"], commands: ["sh"] } },
+    ],
   },
   {
     name: "masterclient is the downloaded admin credential: a person, reported",
-    events: [ev(0, { username: "masterclient", groups: ["system:masters", "system:authenticated"], verb: "get", ...pod("default", "web-0", "command=sh&tty=true&stdin=true") })],
+    events: [
+      ev(0, {
+        username: "masterclient",
+        groups: ["system:masters", "system:authenticated"],
+        verb: "get",
+        ...pod("default", "web-0", "command=sh&tty=true&stdin=true"),
+      }),
+    ],
     incidents: [{ severity: "High", actor: "masterclient" }],
   },
   {
@@ -71,14 +104,26 @@ export const positive: DetectionFixture[] = [
       ev(0, { ...user("carol@contoso.com"), verb: "get", ...pod("default", "a", "command=ls") }),
       ev(10, { ...user("carol@contoso.com"), verb: "get", ...pod("default", "b", "command=ls") }),
     ],
-    incidents: [{ severity: "Medium", targets: ["pods/default/a"] }, { severity: "Medium", targets: ["pods/default/b"] }],
+    incidents: [
+      { severity: "Medium", targets: ["pods/default/a"] },
+      { severity: "Medium", targets: ["pods/default/b"] },
+    ],
   },
 ];
 
 export const negative: DetectionFixture[] = [
   {
     name: "a refused exec (403) is not an exec",
-    events: [ev(0, { ...user("eve@contoso.com"), verb: "create", ...pod("default", "web-0", "command=sh&tty=true"), code: 403, decision: "forbid", stage: "ResponseComplete" })],
+    events: [
+      ev(0, {
+        ...user("eve@contoso.com"),
+        verb: "create",
+        ...pod("default", "web-0", "command=sh&tty=true"),
+        code: 403,
+        decision: "forbid",
+        stage: "ResponseComplete",
+      }),
+    ],
     incidents: [],
   },
   {

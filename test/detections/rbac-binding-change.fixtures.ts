@@ -16,7 +16,14 @@ const group = (name: string) => ({ kind: "Group", apiGroup: RBAC, name });
 export const positive: DetectionFixture[] = [
   {
     name: "binding cluster-admin to a service account is High",
-    events: [ev(0, { ...user("dev@contoso.com"), verb: "create", ...crb("backdoor"), requestObject: binding("ClusterRoleBinding", "backdoor", "ClusterRole", "cluster-admin", [sa("default", "x")]) })],
+    events: [
+      ev(0, {
+        ...user("dev@contoso.com"),
+        verb: "create",
+        ...crb("backdoor"),
+        requestObject: binding("ClusterRoleBinding", "backdoor", "ClusterRole", "cluster-admin", [sa("default", "x")]),
+      }),
+    ],
     incidents: [
       {
         severity: "High",
@@ -28,22 +35,50 @@ export const positive: DetectionFixture[] = [
   },
   {
     name: "binding any role to all authenticated users is High",
-    events: [ev(0, { ...user("dev@contoso.com"), verb: "create", ...crb("everyone"), requestObject: binding("ClusterRoleBinding", "everyone", "ClusterRole", "view", [group("system:authenticated")]) })],
+    events: [
+      ev(0, {
+        ...user("dev@contoso.com"),
+        verb: "create",
+        ...crb("everyone"),
+        requestObject: binding("ClusterRoleBinding", "everyone", "ClusterRole", "view", [group("system:authenticated")]),
+      }),
+    ],
     incidents: [{ severity: "High", evidence: { riskySubjects: ["Group/system:authenticated"] } }],
   },
   {
     name: "binding to system:masters (Panther's AKS case) is High",
-    events: [ev(0, { ...user("dev@contoso.com"), verb: "create", ...crb("masters"), requestObject: binding("ClusterRoleBinding", "masters", "ClusterRole", "view", [group("system:masters")]) })],
+    events: [
+      ev(0, {
+        ...user("dev@contoso.com"),
+        verb: "create",
+        ...crb("masters"),
+        requestObject: binding("ClusterRoleBinding", "masters", "ClusterRole", "view", [group("system:masters")]),
+      }),
+    ],
     incidents: [{ severity: "High" }],
   },
   {
     name: "an ordinary namespaced grant is Low",
-    events: [ev(0, { ...user("ops@contoso.com"), verb: "create", ...rb("team-a", "readers"), requestObject: binding("RoleBinding", "readers", "ClusterRole", "view", [group("team-a")], "team-a") })],
+    events: [
+      ev(0, {
+        ...user("ops@contoso.com"),
+        verb: "create",
+        ...rb("team-a", "readers"),
+        requestObject: binding("RoleBinding", "readers", "ClusterRole", "view", [group("team-a")], "team-a"),
+      }),
+    ],
     incidents: [{ severity: "Low", titleIncludes: ["RoleBinding readers in team-a granting ClusterRole/view to Group/team-a"] }],
   },
   {
     name: "an ordinary cluster-wide grant is Medium",
-    events: [ev(0, { ...user("ops@contoso.com"), verb: "create", ...crb("viewers"), requestObject: binding("ClusterRoleBinding", "viewers", "ClusterRole", "view", [group("auditors")]) })],
+    events: [
+      ev(0, {
+        ...user("ops@contoso.com"),
+        verb: "create",
+        ...crb("viewers"),
+        requestObject: binding("ClusterRoleBinding", "viewers", "ClusterRole", "view", [group("auditors")]),
+      }),
+    ],
     incidents: [{ severity: "Medium" }],
   },
   {
@@ -56,34 +91,63 @@ export const positive: DetectionFixture[] = [
         apiGroup: RBAC,
         name: "helper",
         level: "RequestResponse",
-        requestObject: { kind: "ClusterRole", metadata: { name: "helper" }, rules: [{ apiGroups: [RBAC], resources: ["clusterroles"], verbs: ["escalate", "bind"] }] },
+        requestObject: {
+          kind: "ClusterRole",
+          metadata: { name: "helper" },
+          rules: [{ apiGroups: [RBAC], resources: ["clusterroles"], verbs: ["escalate", "bind"] }],
+        },
       }),
-      ev(60, { ...user("dev@contoso.com"), verb: "create", ...crb("helper"), requestObject: binding("ClusterRoleBinding", "helper", "ClusterRole", "helper", [sa("default", "x")]) }),
+      ev(60, {
+        ...user("dev@contoso.com"),
+        verb: "create",
+        ...crb("helper"),
+        requestObject: binding("ClusterRoleBinding", "helper", "ClusterRole", "helper", [sa("default", "x")]),
+      }),
     ],
     incidents: [{ severity: "High", evidence: { dangerousRules: ["verb bind", "verb escalate"], powerfulRole: true } }],
   },
   {
     name: "a delete logged without a body is described from the binding remembered at creation, days later",
     events: [
-      ev(0, { ...user("ops@contoso.com"), verb: "create", ...crb("admins"), requestObject: binding("ClusterRoleBinding", "admins", "ClusterRole", "cluster-admin", [group("platform")]) }),
+      ev(0, {
+        ...user("ops@contoso.com"),
+        verb: "create",
+        ...crb("admins"),
+        requestObject: binding("ClusterRoleBinding", "admins", "ClusterRole", "cluster-admin", [group("platform")]),
+      }),
       ev(3 * 24 * 3600, { ...user("intruder@contoso.com"), verb: "delete", ...crb("admins"), level: "Metadata" }),
     ],
     incidents: [
       { severity: "High", actor: "ops@contoso.com" },
-      { severity: "Medium", actor: "intruder@contoso.com", titleIncludes: ["deleted ClusterRoleBinding admins granting ClusterRole/cluster-admin to Group/platform"] },
+      {
+        severity: "Medium",
+        actor: "intruder@contoso.com",
+        titleIncludes: ["deleted ClusterRoleBinding admins granting ClusterRole/cluster-admin to Group/platform"],
+      },
     ],
   },
   {
     name: "a patch adding subjects, logged at Request level only, names the new subjects",
     events: [
-      ev(0, { ...user("dev@contoso.com"), verb: "patch", ...rb("payments", "deployers"), level: "Request", requestObject: { subjects: [{ kind: "User", name: "mallory@evil.example" }] } }),
+      ev(0, {
+        ...user("dev@contoso.com"),
+        verb: "patch",
+        ...rb("payments", "deployers"),
+        level: "Request",
+        requestObject: { subjects: [{ kind: "User", name: "mallory@evil.example" }] },
+      }),
     ],
     incidents: [{ severity: "Low", titleIncludes: ["patched RoleBinding deployers in payments", "User/mallory@evil.example"] }],
   },
   {
     name: "create and delete of one binding by one actor in a window is one incident with both changes",
     events: [
-      ev(0, { ...user("dev@contoso.com"), verb: "create", ...crb("tmp"), requestObject: binding("ClusterRoleBinding", "tmp", "ClusterRole", "cluster-admin", [sa("default", "x")]) }),
+      ev(0, {
+        ...user("dev@contoso.com"),
+        verb: "create",
+        ...crb("tmp"),
+        requestObject: binding("ClusterRoleBinding", "tmp", "ClusterRole", "cluster-admin", [sa("default", "x")]),
+      }),
       ev(120, { ...user("dev@contoso.com"), verb: "delete", ...crb("tmp"), level: "Metadata" }),
     ],
     incidents: [{ severity: "High", eventCount: 2, titleIncludes: ["created and deleted ClusterRoleBinding tmp"] }],
@@ -93,7 +157,15 @@ export const positive: DetectionFixture[] = [
 export const negative: DetectionFixture[] = [
   {
     name: "AKS reconciling its own bindings",
-    events: [ev(0, { username: "aksService", groups: ["system:masters", "system:authenticated"], verb: "patch", ...crb("aks-cluster-admin-binding"), requestObject: { subjects: [] } })],
+    events: [
+      ev(0, {
+        username: "aksService",
+        groups: ["system:masters", "system:authenticated"],
+        verb: "patch",
+        ...crb("aks-cluster-admin-binding"),
+        requestObject: { subjects: [] },
+      }),
+    ],
     incidents: [],
   },
   {
@@ -108,13 +180,30 @@ export const negative: DetectionFixture[] = [
   },
   {
     name: "creating a role without binding it",
-    events: [ev(0, { ...user("dev@contoso.com"), verb: "create", resource: "roles", apiGroup: RBAC, namespace: "a", name: "r", requestObject: { rules: [{ verbs: ["*"], resources: ["*"] }] } })],
+    events: [
+      ev(0, {
+        ...user("dev@contoso.com"),
+        verb: "create",
+        resource: "roles",
+        apiGroup: RBAC,
+        namespace: "a",
+        name: "r",
+        requestObject: { rules: [{ verbs: ["*"], resources: ["*"] }] },
+      }),
+    ],
     incidents: [],
   },
   {
     name: "a namespace allowlisted in the config",
     config: { "rbac-binding-change": { allowNamespaces: ["team-*"] } },
-    events: [ev(0, { ...user("ops@contoso.com"), verb: "create", ...rb("team-a", "readers"), requestObject: binding("RoleBinding", "readers", "ClusterRole", "view", [group("team-a")], "team-a") })],
+    events: [
+      ev(0, {
+        ...user("ops@contoso.com"),
+        verb: "create",
+        ...rb("team-a", "readers"),
+        requestObject: binding("RoleBinding", "readers", "ClusterRole", "view", [group("team-a")], "team-a"),
+      }),
+    ],
     incidents: [],
   },
 ];

@@ -31,12 +31,22 @@ export const positive: DetectionFixture[] = [
   },
   {
     name: "a kubelet listing all secrets is not a single-object read: reported",
-    events: [ev(0, { username: "system:node:aks-nodepool1-1-vmss000000", groups: ["system:nodes", "system:authenticated"], verb: "list", resource: "secrets", requestURI: "/api/v1/secrets" })],
+    events: [
+      ev(0, {
+        username: "system:node:aks-nodepool1-1-vmss000000",
+        groups: ["system:nodes", "system:authenticated"],
+        verb: "list",
+        resource: "secrets",
+        requestURI: "/api/v1/secrets",
+      }),
+    ],
     incidents: [{ severity: "High" }],
   },
   {
     name: "masterclient is a person's admin credential, not an AKS identity",
-    events: [ev(0, { username: "masterclient", groups: ["system:masters", "system:authenticated"], verb: "list", resource: "secrets", requestURI: "/api/v1/secrets" })],
+    events: [
+      ev(0, { username: "masterclient", groups: ["system:masters", "system:authenticated"], verb: "list", resource: "secrets", requestURI: "/api/v1/secrets" }),
+    ],
     incidents: [{ severity: "High", actor: "masterclient" }],
   },
   {
