@@ -1,0 +1,135 @@
+/** The replay CLI as a user runs it: a real process, real files, stdout, stderr and exit codes. */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, test } from "vitest";
+import { IncidentRowSchema } from "../../pipeline/incidents/incidentRow.js";
+import { latestRevisions } from "../support/harness.js";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const SAMPLE = join(ROOT, "samples/aks-attack-story.jsonl");
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function replay(args: readonly string[], stdin?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "cli/replay.ts", ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? "");
+  });
+}
+
+const rowsOf = (text: string) =>
+  text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => IncidentRowSchema.parse(JSON.parse(line)));
+
+const tmp = () => mkdtempSync(join(tmpdir(), "kubetrail-cli-"));
+
+describe("npm run replay", () => {
+  test("replays the bundled sample: contract rows on stdout, a summary on stderr, exit 0", async () => {
+    const run = await replay([SAMPLE]);
+    expect(run.code).toBe(0);
+    const incidents = latestRevisions(rowsOf(run.stdout));
+    expect(incidents.map((row) => `${row.DetectionId} ${row.Severity} ${row.Actor}`).sort()).toEqual([
+      "anonymous-access High system:anonymous",
+      "anonymous-access Medium system:anonymous",
+      "pod-exec High dev@contoso.com",
+      "pod-exec Medium maria@contoso.com",
+      "rbac-binding-change High dev@contoso.com",
+      "rbac-binding-change Low ops@contoso.com",
+      "secret-enumeration High dev@contoso.com",
+    ]);
+    expect(run.stderr).toContain("records 2090");
+    expect(run.stderr).toContain("skipped 29 (kube-apiserver 29)");
+    expect(run.stderr).toContain("quarantined 1");
+    expect(run.stderr).toContain("incidents 7");
+    expect(run.stderr).toMatch(/quarantined \S*samples\/aks-attack-story\.jsonl:\d+ record \d+: audit event is not valid JSON/);
+  });
+
+  test("--out and --quarantine write JSON lines files; --batch-size and --partitions do not change the incidents", async () => {
+    const dir = tmp();
+    const one = await replay([SAMPLE, "--out", join(dir, "a.jsonl"), "--quarantine", join(dir, "q.jsonl"), "--quiet"]);
+    const many = await replay([SAMPLE, "--out", join(dir, "b.jsonl"), "--batch-size", "7", "--partitions", "4", "--quiet"]);
+    expect([one.code, many.code]).toEqual([0, 0]);
+    expect(one.stdout).toBe("");
+    expect(one.stderr).toBe("");
+    const strip = (file: string) => latestRevisions(rowsOf(readFileSync(join(dir, file), "utf8"))).map(({ TimeGenerated: _, ...row }) => row);
+    expect(strip("b.jsonl")).toEqual(strip("a.jsonl"));
+    const quarantined = readFileSync(join(dir, "q.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { reason: string; location: string; auditId?: string });
+    expect(quarantined).toHaveLength(1);
+    expect(quarantined[0]?.reason).toContain("not valid JSON");
+    expect(quarantined[0]?.auditId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test("reads stdin with '-' and .gz files transparently", async () => {
+    const dir = tmp();
+    const text = readFileSync(SAMPLE, "utf8");
+    writeFileSync(join(dir, "sample.jsonl.gz"), gzipSync(text));
+    const [fromStdin, fromGzip] = await Promise.all([replay(["-", "--quiet"], text), replay([join(dir, "sample.jsonl.gz"), "--quiet"])]);
+    expect(fromStdin.code).toBe(0);
+    expect(fromGzip.code).toBe(0);
+    expect(latestRevisions(rowsOf(fromStdin.stdout))).toHaveLength(7);
+    expect(latestRevisions(rowsOf(fromGzip.stdout))).toHaveLength(7);
+  });
+
+  test("--strict exits 3 when records were quarantined", async () => {
+    const run = await replay([SAMPLE, "--strict", "--quiet"]);
+    expect(run.code).toBe(3);
+  });
+
+  test("a bad config fails before reading input, naming the field: exit 2", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ detections: { "secret-enumeration": { distinctSecrets: "many" } } }));
+    const run = await replay([SAMPLE, "--config", join(dir, "config.json")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("detections.secret-enumeration.distinctSecrets");
+    expect(run.stdout).toBe("");
+  });
+
+  test("a config with an unknown detection id or a typo in a setting is refused", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "a.json"), JSON.stringify({ detections: { "secret-enum": {} } }));
+    writeFileSync(join(dir, "b.json"), JSON.stringify({ detections: { "pod-exec": { windowMinute: 5 } } }));
+    const [a, b] = await Promise.all([replay([SAMPLE, "--config", join(dir, "a.json")]), replay([SAMPLE, "--config", join(dir, "b.json")])]);
+    expect([a.code, b.code]).toEqual([2, 2]);
+    expect(a.stderr).toContain("detections.secret-enum: unknown detection id");
+    expect(b.stderr).toContain("detections.pod-exec");
+    expect(b.stderr).toContain("windowMinute");
+  });
+
+  test("settings from the config change what is reported", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ detections: { "pod-exec": { enabled: false }, "anonymous-access": { probeDistinctPaths: 50 } } }));
+    const run = await replay([SAMPLE, "--config", join(dir, "config.json"), "--quiet"]);
+    expect(run.code).toBe(0);
+    const ids = latestRevisions(rowsOf(run.stdout)).map((row) => `${row.DetectionId} ${row.Severity}`);
+    expect(ids).not.toContain("pod-exec High");
+    expect(ids).not.toContain("anonymous-access Medium");
+    expect(ids).toContain("anonymous-access High");
+  });
+
+  test("a missing input file exits 1 and names it; bad arguments exit 2", async () => {
+    const [missing, badBatch, noInput] = await Promise.all([replay(["does/not/exist.jsonl"]), replay([SAMPLE, "--batch-size", "0"]), replay([])]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("does/not/exist.jsonl: cannot read input (ENOENT)");
+    expect(badBatch.code).toBe(2);
+    expect(badBatch.stderr).toContain("--batch-size");
+    expect(noInput.code).toBe(2);
+  });
+});
