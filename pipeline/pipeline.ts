@@ -43,15 +43,13 @@ export class Pipeline {
   readonly detections: readonly Detection[];
   private readonly engine: DetectionEngine;
   private readonly recordDefaults: RecordDefaults | undefined;
-  private readonly store: StateStore;
 
   constructor(options: PipelineOptions = {}) {
     this.detections = options.detections ?? coreDetections;
-    this.store = options.store ?? new MemoryStateStore();
     this.engine = new DetectionEngine({
       detections: this.detections,
       settings: options.settings ?? resolveSettings(this.detections),
-      store: this.store,
+      store: options.store ?? new MemoryStateStore(),
       clock: options.clock,
     });
     this.recordDefaults = options.recordDefaults;
@@ -60,14 +58,6 @@ export class Pipeline {
   /** The latest event time this instance processed (-Infinity before the first event). */
   get watermark(): number {
     return this.engine.watermark;
-  }
-
-  /**
-   * Deletes state that no event at or after `watermark` can touch. Pass the minimum watermark of every
-   * instance sharing the store, or one instance would sweep state another, lagging, still needs.
-   */
-  sweep(watermark: number): Promise<number> {
-    return Number.isFinite(watermark) ? this.store.sweep(watermark) : Promise.resolve(0);
   }
 
   /** Decodes messages into records, collecting skips and quarantines into `result`. */

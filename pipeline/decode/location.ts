@@ -11,8 +11,8 @@ export interface SourceLocation {
 
 export function formatLocation(loc: SourceLocation): string {
   let text: string;
-  if (loc.partition !== undefined) {
-    text = `partition ${loc.partition}`;
+  if (loc.partition !== undefined || loc.sequenceNumber !== undefined) {
+    text = loc.partition !== undefined ? `partition ${loc.partition}` : loc.source;
     if (loc.sequenceNumber !== undefined) text += ` sequence ${loc.sequenceNumber}`;
   } else {
     text = loc.line !== undefined ? `${loc.source}:${loc.line}` : loc.source;

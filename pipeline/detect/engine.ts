@@ -38,6 +38,8 @@ interface Work {
   readonly detection: Detection;
   readonly settings: BaseSettings;
   readonly event: AuditEvent;
+  /** Allowlisted: still teaches memory (AKS creates bindings people later change), never folded. */
+  readonly suppressed: boolean;
 }
 
 const MINUTE = 60_000;
@@ -75,14 +77,15 @@ export class DetectionEngine {
         const detection = candidates[i] as Detection;
         const settings = this.settingsOf(detection);
         stats.selected++;
-        if (isSuppressed(event, settings)) stats.suppressed++;
-        else work.push({ detection, settings, event });
+        const suppressed = isSuppressed(event, settings);
+        if (suppressed) stats.suppressed++;
+        if (!suppressed || detection.memory) work.push({ detection, settings, event, suppressed });
       }
     }
     let batchMax = this.latestEventTime;
     for (const event of events) if (event.time > batchMax) batchMax = event.time;
     if (work.length === 0) {
-      this.latestEventTime = batchMax;
+      this.latestEventTime = Math.max(this.latestEventTime, batchMax);
       return [];
     }
 
@@ -97,6 +100,7 @@ export class DetectionEngine {
         const learned = detection.memory.remember(event, recall);
         if (learned) memory.learn(detection, cluster, learned.object, event.time, learned.facts, detection.memory.ttlDays);
       }
+      if (item.suppressed) continue;
       const observation = detection.fold(event, settings, recall);
       if (!observation) continue;
       const windowMs = settings.windowMinutes * MINUTE;
@@ -115,7 +119,8 @@ export class DetectionEngine {
       }
       applyObservation(entry.value, event, observation);
     }
-    this.latestEventTime = batchMax;
+    // Concurrent batches on one engine may finish out of order: the watermark only moves forward.
+    this.latestEventTime = Math.max(this.latestEventTime, batchMax);
 
     const [merged] = await Promise.all([this.store.mergeWrite(deltas, incidentStateCodec), memory.flush()]);
     return this.emit(merged, deltas, detectionOfKey, stats);

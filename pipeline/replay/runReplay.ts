@@ -7,7 +7,8 @@ import type { ResolvedSettings } from "../config/settings.js";
 import type { QuarantineEntry } from "../decode/quarantine.js";
 import type { Detection } from "../detect/detection.js";
 import type { IncidentRow } from "../incidents/incidentRow.js";
-import { type BatchResult, DecodedBatch, type InputMessage, Pipeline } from "../pipeline.js";
+import { PartitionedPipelines } from "../partitionedPipelines.js";
+import { type BatchResult, DecodedBatch, type InputMessage, type Pipeline } from "../pipeline.js";
 import type { StateStore } from "../state/stateStore.js";
 import { addStats, emptyStats, type PipelineStats } from "../stats.js";
 import { expandInputs, type InputFile, readMessages } from "./readInputs.js";
@@ -44,8 +45,6 @@ export interface ReplayResult {
   readonly aborted: boolean;
 }
 
-const SWEEP_EVERY_MS = 10 * 60_000;
-
 /** One pipeline instance: batches run one at a time, in order, while other partitions run theirs. */
 class Partition {
   pending = new DecodedBatch();
@@ -78,33 +77,21 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   let bytesRead = 0;
   let currentFile = "";
 
-  let lastSweep = Number.NEGATIVE_INFINITY;
+  const group = new PartitionedPipelines({
+    detections: options.detections,
+    settings: options.settings,
+    store: options.store,
+    clock: options.clock,
+    recordDefaults: options.clusterResourceId ? { resourceId: options.clusterResourceId } : undefined,
+  });
   const deliver = async (result: BatchResult) => {
     addStats(stats, result.stats);
-    // Sweep with the slowest instance's watermark, at most once per 10 minutes of event time.
-    const watermark = Math.min(...partitions.map((p) => p.pipeline.watermark));
-    if (watermark - lastSweep >= SWEEP_EVERY_MS) {
-      lastSweep = watermark;
-      await partitions[0]?.pipeline.sweep(watermark);
-    }
+    await group.sweepIfDue();
     for (const entry of result.quarantined) await options.onQuarantine?.(entry);
     for (const row of result.incidents) await options.onIncident?.(row);
     options.onProgress?.({ bytesRead, bytesTotal, stats, file: currentFile });
   };
-  const partitions = Array.from(
-    { length: Math.max(1, options.partitions ?? 1) },
-    () =>
-      new Partition(
-        new Pipeline({
-          detections: options.detections,
-          settings: options.settings,
-          store: options.store,
-          clock: options.clock,
-          recordDefaults: options.clusterResourceId ? { resourceId: options.clusterResourceId } : undefined,
-        }),
-        deliver,
-      ),
-  );
+  const partitions = Array.from({ length: Math.max(1, options.partitions ?? 1) }, (_, i) => new Partition(group.for(String(i)), deliver));
 
   let next = 0;
   let aborted = false;
