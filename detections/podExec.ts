@@ -16,6 +16,20 @@ const settings = baseSettings({
   systemNamespaces: z.array(z.string()).default(["kube-system"]),
   /** Programs that make an exec an interactive shell when run with a TTY. */
   shells: z.array(z.string()).default(["sh", "bash", "ash", "dash", "zsh", "ksh", "fish", "csh", "tcsh", "busybox", "pwsh", "powershell", "cmd"]),
+  /** Substrings of a command that reach for credentials: service-account and workload-identity tokens, node and kube configs, the instance metadata service. High. */
+  credentialPaths: z
+    .array(z.string())
+    .default([
+      "/var/run/secrets/",
+      "/run/secrets/",
+      "/etc/kubernetes/",
+      "/var/lib/kubelet/",
+      ".kube/config",
+      ".azure/",
+      "/proc/self/environ",
+      "169.254.169.254",
+      "metadata/identity/oauth2",
+    ]),
 });
 
 type Settings = z.infer<typeof settings>;
@@ -41,9 +55,10 @@ export const podExec = defineDetection<Settings>({
     const tty = queryParams(event.requestUri, "tty").includes("true") || action === "ephemeralcontainers";
     const containers = action === "ephemeralcontainers" ? debugImages(event.requestObject) : queryParams(event.requestUri, "container");
     const shellSession = tty && commands.some((command) => isShell(command, s.shells));
+    const credentialAccess = commands.some((command) => s.credentialPaths.some((path) => command.includes(path)));
     return {
       key: [event.user.username, `pods/${ref.namespace}/${ref.name}`],
-      items: { interactiveShell: shellSession ? event.auditId : undefined },
+      items: { interactiveShell: shellSession ? event.auditId : undefined, credentialAccess: credentialAccess ? event.auditId : undefined },
       evidence: {
         action,
         command: commands.filter((c) => c !== "").map((c) => printable(c, 500)),
@@ -60,7 +75,8 @@ export const podExec = defineDetection<Settings>({
     const commands = state.evidenceOf("command");
     const inSystemNamespace = s.systemNamespaces.includes(namespace);
     const interactive = state.count("interactiveShell") > 0;
-    const severity: Severity = inSystemNamespace || interactive ? "High" : "Medium";
+    const credentialAccess = state.count("credentialAccess") > 0;
+    const severity: Severity = inSystemNamespace || interactive || credentialAccess ? "High" : "Medium";
     const verbs = actions.map((a) => ACTIONS[a] ?? a).join(" and ");
     const commandText = commands.length ? ` (${listForProse(commands.map((c) => printable(c, 80)))})` : "";
     const actor = printable(state.actor);
@@ -76,6 +92,7 @@ export const podExec = defineDetection<Settings>({
             )}`
           : "") +
         (interactive ? "; an interactive shell with a TTY" : "") +
+        (credentialAccess ? "; a command reached for credentials (tokens, kube or cloud config, instance metadata)" : "") +
         (inSystemNamespace ? `; ${namespace} is a system namespace` : "") +
         ".",
       evidence: {
@@ -83,6 +100,7 @@ export const podExec = defineDetection<Settings>({
         commands,
         containers: state.evidenceOf("container"),
         interactiveShell: interactive,
+        credentialAccess,
       },
       qualifyingEvents: 1,
     };

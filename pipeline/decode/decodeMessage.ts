@@ -76,7 +76,8 @@ export function decodeValue(value: unknown, location: SourceLocation, sink: Deco
     for (let i = 0; i < items.length; i++) emitRawEvent(items[i], withRecord(location, i), sink, defaults);
     return;
   }
-  if (typeof obj.category === "string" && "properties" in obj) {
+  // A diagnostic record of any category (Activity Log records carry no `properties`): other categories are skipped.
+  if (typeof obj.category === "string" && ("properties" in obj || "operationName" in obj || "resourceId" in obj)) {
     decodeDiagnosticRecord(obj, location, sink, defaults);
     return;
   }

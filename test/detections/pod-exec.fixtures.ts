@@ -35,6 +35,17 @@ export const positive: DetectionFixture[] = [
     incidents: [{ severity: "Medium", evidence: { commands: ["cat /etc/passwd"], containers: ["web"], interactiveShell: false } }],
   },
   {
+    name: "a command that reads the service-account token is High",
+    events: [
+      ev(0, {
+        ...user("alice@contoso.com"),
+        verb: "get",
+        ...pod("default", "web-0", "command=cat&command=%2Fvar%2Frun%2Fsecrets%2Fkubernetes.io%2Fserviceaccount%2Ftoken"),
+      }),
+    ],
+    incidents: [{ severity: "High", evidence: { credentialAccess: true } }],
+  },
+  {
     name: "any exec in kube-system is High",
     events: [ev(0, { ...user("alice@contoso.com"), verb: "create", ...pod("kube-system", "coredns-abc", "command=ls&container=coredns&stdout=true") })],
     incidents: [{ severity: "High", targets: ["pods/kube-system/coredns-abc"] }],
