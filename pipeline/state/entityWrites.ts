@@ -1,0 +1,138 @@
+/**
+ * Sends a set of conditional writes: grouped per PartitionKey into entity-group transactions (at most 100
+ * operations and 4 MiB each), a lone write as a plain insert or update. Every write is conditional: an
+ * insert fails if the entity exists (409), an update carries the ETag it was based on (412 if the entity
+ * changed, 404 if it was swept). A transaction is all-or-nothing, so one such conflict sends that key back
+ * to be re-read and merged, and the others of its transaction back to be sent again as they are.
+ */
+import type { TableClient, TableEntity, TransactionAction } from "@azure/data-tables";
+import { mapLimit } from "./concurrency.js";
+import type { TableKey } from "./tableKeys.js";
+import { classify } from "./retry.js";
+import { type ValueProperties, wireBytes } from "./entityValue.js";
+
+const MAX_TRANSACTION_OPERATIONS = 100;
+/** The service takes 4 MiB per transaction; the multipart envelope adds about 1 KB per operation. */
+const MAX_TRANSACTION_BYTES = 3_500_000;
+
+export interface PlannedWrite {
+  readonly tableKey: TableKey;
+  readonly properties: ValueProperties;
+  readonly expiresAt: number;
+  /** The ETag the merged value was based on; undefined for a key believed absent (insert). */
+  readonly etag: string | undefined;
+}
+
+export type WriteOutcome =
+  /** Stored; the new ETag, when the service reported it. */
+  | { readonly kind: "written"; readonly etag: string | undefined }
+  /** Someone else wrote (or swept) the key first: re-read, merge, write again. */
+  | { readonly kind: "conflict" }
+  /** Its transaction failed because of another key's conflict: send again unchanged. */
+  | { readonly kind: "notApplied" };
+
+export interface WriteSender {
+  readonly client: TableClient;
+  readonly concurrency: number;
+  /** Runs one request with the store's transient retries. */
+  readonly attempt: <R>(request: () => Promise<R>) => Promise<R>;
+  readonly onSingleWrite: () => void;
+  readonly onTransaction: (operations: number) => void;
+}
+
+/** Sends the writes and returns one outcome per write, in order. Throws what is neither done nor a conflict. */
+export async function sendWrites(writes: readonly PlannedWrite[], sender: WriteSender): Promise<WriteOutcome[]> {
+  const outcomes = new Array<WriteOutcome>(writes.length);
+  const chunks = chunk(writes);
+  await mapLimit(chunks, sender.concurrency, async (indexes) => {
+    const results = await sendChunk(
+      indexes.map((i) => writes[i] as PlannedWrite),
+      sender,
+    );
+    indexes.forEach((writeIndex, i) => {
+      outcomes[writeIndex] = results[i] as WriteOutcome;
+    });
+  });
+  return outcomes;
+}
+
+export function entityOf(write: PlannedWrite): TableEntity<Record<string, unknown>> {
+  return {
+    partitionKey: write.tableKey.partitionKey,
+    rowKey: write.tableKey.rowKey,
+    expiresAt: int64(write.expiresAt),
+    ...write.properties,
+  };
+}
+
+/** Epoch milliseconds as an explicit Int64: an untyped JSON number this large has no agreed EDM type. */
+export function int64(ms: number): { value: string; type: "Int64" } {
+  const clamped = Number.isFinite(ms) ? Math.ceil(ms) : ms > 0 ? Number.MAX_SAFE_INTEGER : 0;
+  return { value: String(clamped), type: "Int64" };
+}
+
+/** Indexes of the writes, grouped by PartitionKey and cut to the transaction limits. */
+function chunk(writes: readonly PlannedWrite[]): number[][] {
+  const byPartition = new Map<string, number[]>();
+  writes.forEach((write, i) => {
+    const group = byPartition.get(write.tableKey.partitionKey);
+    if (group) group.push(i);
+    else byPartition.set(write.tableKey.partitionKey, [i]);
+  });
+  const chunks: number[][] = [];
+  for (const group of byPartition.values()) {
+    let current: number[] = [];
+    let bytes = 0;
+    for (const i of group) {
+      const write = writes[i] as PlannedWrite;
+      const size = wireBytes(write.properties, write.tableKey.partitionKey, write.tableKey.rowKey);
+      if (current.length > 0 && (current.length >= MAX_TRANSACTION_OPERATIONS || bytes + size > MAX_TRANSACTION_BYTES)) {
+        chunks.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(i);
+      bytes += size;
+    }
+    if (current.length > 0) chunks.push(current);
+  }
+  return chunks;
+}
+
+async function sendChunk(writes: readonly PlannedWrite[], sender: WriteSender): Promise<WriteOutcome[]> {
+  const { client } = sender;
+  if (writes.length === 1) {
+    const write = writes[0] as PlannedWrite;
+    try {
+      const response = await sender.attempt(() => {
+        sender.onSingleWrite();
+        return write.etag === undefined ? client.createEntity(entityOf(write)) : client.updateEntity(entityOf(write), "Replace", { etag: write.etag });
+      });
+      return [{ kind: "written", etag: response.etag }];
+    } catch (error) {
+      if (classify(error) === "conflict") return [{ kind: "conflict" }];
+      throw error;
+    }
+  }
+  const actions: TransactionAction[] = writes.map((write) =>
+    write.etag === undefined ? ["create", entityOf(write)] : ["update", entityOf(write), "Replace", { etag: write.etag }],
+  );
+  try {
+    const response = await sender.attempt(() => {
+      sender.onTransaction(actions.length);
+      return client.submitTransaction(actions);
+    });
+    return writes.map((_, i) => ({ kind: "written", etag: response.subResponses[i]?.etag?.trim() }));
+  } catch (error) {
+    if (classify(error) !== "conflict") throw error;
+    const failed = failedOperationIndex(error);
+    return writes.map((_, i) => (failed === undefined || failed === i ? { kind: "conflict" } : { kind: "notApplied" }));
+  }
+}
+
+/** The service names the failed operation of a transaction in its message: `"3:The update condition…"`. */
+function failedOperationIndex(error: unknown): number | undefined {
+  const message = error instanceof Error ? error.message : "";
+  const match = /^(\d+):/.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
