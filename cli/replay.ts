@@ -10,8 +10,10 @@ import { coreDetections } from "../detections/index.js";
 import { ConfigError, loadSettingsFile, resolveSettings } from "../pipeline/config/settings.js";
 import { InputError } from "../pipeline/replay/readInputs.js";
 import { runReplay } from "../pipeline/replay/runReplay.js";
-import { MemoryStateStore } from "../pipeline/state/memoryStateStore.js";
+import { createStateStore, StateSpecError } from "../pipeline/state/createStateStore.js";
 import type { StateStore } from "../pipeline/state/stateStore.js";
+import { StateStoreError } from "../pipeline/state/stateStoreError.js";
+import { TableStateStore } from "../pipeline/state/tableStateStore.js";
 import { createProgress } from "./progress.js";
 import { formatSummary, IncidentTally } from "./summary.js";
 
@@ -28,7 +30,7 @@ const program = new Command("replay")
   .description("Replay AKS audit logs through kubetrail's pipeline and print incident rows as JSON lines.")
   .argument("<input...>", "files or directories (recursively) of audit logs; '-' for stdin; .gz is read transparently")
   .option("--out <file>", "write incident rows (JSON lines) here instead of stdout")
-  .option("--state <store>", "detection state: 'memory'", "memory")
+  .option("--state <store>", "detection state: 'memory', a storage connection string (Azurite), or an https Table endpoint (DefaultAzureCredential)", "memory")
   .option("--config <file>", "detection settings (JSON); defaults apply when absent")
   .option("--batch-size <n>", "records per pipeline batch, as an Event Hub trigger delivers them", positiveInt, 100)
   .option("--partitions <n>", "concurrent pipeline instances sharing one state store", positiveInt, 1)
@@ -67,13 +69,6 @@ async function main(argv: readonly string[]): Promise<number> {
   const options = program.opts<CliOptions>();
   const inputs = program.args;
 
-  let store: StateStore;
-  if (options.state === "memory") store = new MemoryStateStore();
-  else {
-    process.stderr.write(`replay: --state ${options.state}: only 'memory' is available in this build\n`);
-    return EXIT.usage;
-  }
-
   let settings: ReturnType<typeof resolveSettings>;
   try {
     settings = options.config ? await loadSettingsFile(coreDetections, options.config) : resolveSettings(coreDetections);
@@ -81,6 +76,21 @@ async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof ConfigError) {
       process.stderr.write(`replay: ${error.message}\n`);
       return EXIT.usage;
+    }
+    throw error;
+  }
+
+  let store: StateStore;
+  try {
+    store = await createStateStore(options.state);
+  } catch (error) {
+    if (error instanceof StateSpecError) {
+      process.stderr.write(`replay: --state: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof StateStoreError) {
+      process.stderr.write(`replay: --state: ${error.message}\n`);
+      return EXIT.failed;
     }
     throw error;
   }
@@ -126,12 +136,16 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(
         formatSummary({ stats: result.stats, files: result.files, seconds, tally, aborted: result.aborted, quarantineFile: options.quarantine }),
       );
+      if (store instanceof TableStateStore) {
+        const perThousand = result.stats.events ? (store.stats.requests * 1000) / result.stats.events : 0;
+        process.stderr.write(`  table storage: ${store.stats.requests} requests (${perThousand.toFixed(1)} per 1,000 events)\n`);
+      }
     }
     if (result.aborted) process.stderr.write("replay: stopped by Ctrl-C; the rows above are complete for the input read so far\n");
     return options.strict && result.stats.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   } catch (error) {
     progress?.stop();
-    if (error instanceof InputError) {
+    if (error instanceof InputError || error instanceof StateStoreError) {
       process.stderr.write(`replay: ${error.message}\n`);
       return EXIT.failed;
     }

@@ -4,8 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { IncidentRowSchema } from "../../pipeline/incidents/incidentRow.js";
+import { type Azurite, devConnectionString, startAzurite } from "../support/azurite.js";
 import { latestRevisions } from "../support/harness.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -131,5 +132,29 @@ describe("npm run replay", () => {
     expect(badBatch.code).toBe(2);
     expect(badBatch.stderr).toContain("--batch-size");
     expect(noInput.code).toBe(2);
+  });
+});
+
+describe("npm run replay --state <Azurite connection string>", () => {
+  let azurite: Azurite;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+  afterAll(async () => {
+    await azurite?.stop();
+  });
+
+  test("keeps state in Table Storage and gives the incidents of the memory store; a second replay emits nothing new", async () => {
+    const state = devConnectionString(azurite.port);
+    const memory = await replay([SAMPLE, "--quiet"]);
+    const first = await replay([SAMPLE, "--state", state, "--partitions", "3"]);
+    expect(first.code).toBe(0);
+    const strip = (text: string) => latestRevisions(rowsOf(text)).map(({ TimeGenerated: _, ...row }) => row);
+    expect(strip(first.stdout)).toEqual(strip(memory.stdout));
+    expect(first.stderr).toMatch(/table storage: \d+ requests \([\d.]+ per 1,000 events\)/);
+    // The same input again against the same tables: every revision was claimed already.
+    const again = await replay([SAMPLE, "--state", state, "--quiet"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe("");
   });
 });
