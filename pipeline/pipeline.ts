@@ -60,11 +60,15 @@ export class Pipeline {
     return this.engine.watermark;
   }
 
-  /** Decodes messages into records, collecting skips and quarantines into `result`. */
+  /**
+   * Decodes messages and normalizes their records into `into`, keeping only the events some detection
+   * selects: the rest are counted and dropped at once, so a batch holds a few events, not thousands.
+   */
   decode(messages: readonly InputMessage[], into: DecodedBatch = new DecodedBatch()): DecodedBatch {
+    const sink = new NormalizingSink(into, this.engine);
     for (const message of messages) {
       into.stats.messages++;
-      decodeMessage(message.body, message.location, into, this.recordDefaults);
+      decodeMessage(message.body, message.location, sink, this.recordDefaults);
     }
     return into;
   }
@@ -75,42 +79,53 @@ export class Pipeline {
   }
 
   async processDecoded(batch: DecodedBatch): Promise<BatchResult> {
-    const { stats, quarantined } = batch;
-    const events: AuditEvent[] = [];
-    for (const record of batch.records) {
-      const result = normalizeAuditRecord(record);
-      if (result.ok) events.push(result.event);
-      else {
-        quarantined.push(quarantineEntry(result.reason, record.location, record.log));
-        stats.quarantined++;
-      }
-    }
-    stats.events += events.length;
-    const incidents = await this.engine.process(events, stats);
-    stats.incidents += incidents.length;
-    return { incidents, quarantined, stats };
+    const incidents = await this.engine.process(batch.events, batch.stats, batch.latestEventTime);
+    batch.stats.incidents += incidents.length;
+    return { incidents, quarantined: batch.quarantined, stats: batch.stats };
   }
 }
 
-/** Records decoded from some messages, with what was skipped or quarantined on the way. */
-export class DecodedBatch implements DecodeSink {
-  readonly records: AuditRecord[] = [];
+/** What some messages held: the events detections need, and what was skipped or quarantined on the way. */
+export class DecodedBatch {
+  /** Events at least one detection selects, in input order. */
+  readonly events: AuditEvent[] = [];
   readonly quarantined: QuarantineEntry[] = [];
   readonly stats: PipelineStats = emptyStats();
+  /** The latest event time of every event decoded, selected or not: the engine's watermark. */
+  latestEventTime = Number.NEGATIVE_INFINITY;
+}
+
+/** Normalizes each record as the decoder finds it, so that nothing but selected events outlives it. */
+class NormalizingSink implements DecodeSink {
+  constructor(
+    private readonly batch: DecodedBatch,
+    private readonly engine: DetectionEngine,
+  ) {}
 
   record(record: AuditRecord): void {
-    this.records.push(record);
-    this.stats.records++;
+    const { batch } = this;
+    batch.stats.records++;
+    const result = normalizeAuditRecord(record);
+    if (!result.ok) {
+      batch.quarantined.push(quarantineEntry(result.reason, record.location, record.log));
+      batch.stats.quarantined++;
+      return;
+    }
+    const event = result.event;
+    batch.stats.events++;
+    if (event.time > batch.latestEventTime) batch.latestEventTime = event.time;
+    if (this.engine.selects(event)) batch.events.push(event);
   }
 
   skip(category: string): void {
-    this.stats.records++;
-    this.stats.skipped[category] = (this.stats.skipped[category] ?? 0) + 1;
+    const { stats } = this.batch;
+    stats.records++;
+    stats.skipped[category] = (stats.skipped[category] ?? 0) + 1;
   }
 
   quarantine(entry: QuarantineEntry): void {
-    this.quarantined.push(entry);
-    this.stats.records++;
-    this.stats.quarantined++;
+    this.batch.quarantined.push(entry);
+    this.batch.stats.records++;
+    this.batch.stats.quarantined++;
   }
 }

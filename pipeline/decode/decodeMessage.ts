@@ -120,8 +120,9 @@ function decodeDiagnosticRecord(value: unknown, location: SourceLocation, sink: 
   }
   sink.record({
     log,
-    category,
-    resourceId: typeof rec.resourceId === "string" ? rec.resourceId : (defaults.resourceId ?? ""),
+    // The shared constants rather than this record's copies: records stay in memory for the whole batch.
+    category: category === AUDIT_CATEGORIES[0] ? AUDIT_CATEGORIES[0] : AUDIT_CATEGORIES[1],
+    resourceId: typeof rec.resourceId === "string" ? sharedResourceId(rec.resourceId) : (defaults.resourceId ?? ""),
     envelopeTime: typeof rec.time === "string" ? rec.time : undefined,
     location,
   });
@@ -151,6 +152,18 @@ function looksLikeAuditEvent(obj: Record<string, unknown>): boolean {
   return obj.kind === "Event" || typeof obj.auditID === "string" || (typeof obj.verb === "string" && ("requestURI" in obj || "objectRef" in obj));
 }
 
+const resourceIds = new Map<string, string>();
+
+/** One shared copy per cluster resource id: a hub carries few clusters, and every record names one. */
+function sharedResourceId(resourceId: string): string {
+  const known = resourceIds.get(resourceId);
+  if (known !== undefined) return known;
+  if (resourceId.length > 1024) return resourceId;
+  if (resourceIds.size >= 1000) resourceIds.clear();
+  resourceIds.set(resourceId, resourceId);
+  return resourceId;
+}
+
 function isAuditCategory(category: string | undefined): category is AuditCategory {
   return category === AUDIT_CATEGORIES[0] || category === AUDIT_CATEGORIES[1];
 }
@@ -167,7 +180,11 @@ export function parseJson(text: string): JsonResult {
 }
 
 function describeJsonError(error: unknown, text: string): string {
-  const message = error instanceof Error ? error.message : String(error);
+  // V8 quotes a few characters around the fault ('"abc"... is not valid JSON'): drop them, they may be a secret's.
+  const message = (error instanceof Error ? error.message : String(error)).replace(
+    /, ".*" is not valid JSON$|, ".*"\.\.\. is not valid JSON$/s,
+    " (not valid JSON)",
+  );
   if (/Unexpected end of JSON input|Unterminated string|Expected .* after/.test(message) && !/in JSON at position \d+ \(line/.test(message)) {
     return `${message} (${text.length} characters; truncated?)`;
   }

@@ -22,5 +22,12 @@ export function formatLocation(loc: SourceLocation): string {
 }
 
 export function withRecord(loc: SourceLocation, index: number): SourceLocation {
-  return { ...loc, record: loc.record === undefined ? String(index) : `${loc.record}.${index}` };
+  // Built field by field, not spread: this runs once per record, and one object shape keeps it cheap.
+  return {
+    source: loc.source,
+    line: loc.line,
+    partition: loc.partition,
+    sequenceNumber: loc.sequenceNumber,
+    record: loc.record === undefined ? String(index) : `${loc.record}.${index}`,
+  };
 }

@@ -26,8 +26,9 @@ export function quarantineEntry(reason: string, location: SourceLocation, raw: u
 function rawText(raw: unknown): string {
   if (typeof raw === "string") return raw;
   try {
-    return JSON.stringify(raw) ?? String(raw);
+    return JSON.stringify(raw) ?? typeof raw;
   } catch {
-    return String(raw);
+    // Nested too deep for the stack (or a BigInt from a host that parsed the body): keep the reason, not the value.
+    return `[${Array.isArray(raw) ? "array" : typeof raw} that cannot be serialized]`;
   }
 }

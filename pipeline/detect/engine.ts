@@ -28,7 +28,7 @@ export interface DetectStats {
   selected: number;
   /** Pairs dropped by allowlists. */
   suppressed: number;
-  /** Pairs whose window had already been swept. */
+  /** Pairs that arrived after their window (plus the lateness) had closed in event time. */
   late: number;
   /** Incident revisions another instance or an earlier delivery had already emitted. */
   alreadyEmitted: number;
@@ -69,7 +69,16 @@ export class DetectionEngine {
     return this.latestEventTime;
   }
 
-  async process(events: readonly AuditEvent[], stats: DetectStats): Promise<IncidentRow[]> {
+  /** Whether any enabled detection selects this event; events none selects need not be kept. */
+  selects(event: AuditEvent): boolean {
+    return this.index.candidates(event).length > 0;
+  }
+
+  /**
+   * Runs a batch. `events` may be only the selected ones; `latestEventTime` is the latest time of the
+   * whole batch, selected or not, so the watermark moves with the stream.
+   */
+  async process(events: readonly AuditEvent[], stats: DetectStats, latestEventTime = Number.NEGATIVE_INFINITY): Promise<IncidentRow[]> {
     const work: Work[] = [];
     for (const event of events) {
       const candidates = this.index.candidates(event);
@@ -82,7 +91,7 @@ export class DetectionEngine {
         if (!suppressed || detection.memory) work.push({ detection, settings, event, suppressed });
       }
     }
-    let batchMax = this.latestEventTime;
+    let batchMax = Math.max(this.latestEventTime, latestEventTime);
     for (const event of events) if (event.time > batchMax) batchMax = event.time;
     if (work.length === 0) {
       this.latestEventTime = Math.max(this.latestEventTime, batchMax);
@@ -106,10 +115,10 @@ export class DetectionEngine {
       const windowMs = settings.windowMinutes * MINUTE;
       const windowStart = Math.floor(event.time / windowMs) * windowMs;
       const expiresAt = windowStart + windowMs + this.latenessMs;
-      if (expiresAt < this.latestEventTime) {
-        stats.late++;
-        continue;
-      }
+      // Folded all the same: dropping it would make results depend on arrival order, and one corrupt
+      // far-future timestamp would otherwise silence this instance. If its window was swept already, the
+      // incident is restated from this event with a lower revision, which `arg_max(Revision)` ignores.
+      if (expiresAt < this.latestEventTime) stats.late++;
       const key = stateKeyOf(detection.id, event.cluster.resourceId, observation.key, windowStart);
       let entry = deltas.get(key);
       if (!entry) {

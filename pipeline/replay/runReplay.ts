@@ -99,7 +99,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     const partition = partitions[next] as Partition;
     next = (next + 1) % partitions.length;
     partition.pipeline.decode([message], partition.pending);
-    if (partition.pending.records.length + partition.pending.quarantined.length >= batchSize) {
+    if (partition.pending.stats.records >= batchSize) {
       // Backpressure: wait only while this partition still works on its previous batch.
       await partition.idle();
       partition.start();

@@ -115,6 +115,7 @@ const SYSTEM_CONFIGMAPS = [
 const APP_CONFIGMAPS = ["app-config", "feature-flags", "kube-root-ca.crt", "logging-config"];
 const APP_SECRETS = ["db-credentials", "api-key", "tls-cert", "registry-pull", "oauth-client", "smtp-password", "signing-key", "webhook-secret"];
 const NODE_COUNT = 6;
+const SERVICE_ACCOUNT_REPLICAS = 3;
 const NODES = Array.from({ length: NODE_COUNT }, (_, i) => `aks-nodepool1-38516731-vmss00000${i}`);
 const USERS = ["alice@contoso.com", "bob@contoso.com", "carol@contoso.com"];
 const USER_GROUPS = ["5f3b8f0e-9d4c-4c1e-a8a7-1f9d2b3c4d5e", "system:authenticated"];
@@ -436,7 +437,6 @@ class MixGenerator {
   }
 
   private serviceAccount(namespace: string, name: string): Actor {
-    const node = this.pick(NODES);
     const username = `system:serviceaccount:${namespace}:${name}`;
     const uid = stableUuid(`${namespace}/${name}`);
     const groups = ["system:serviceaccounts", `system:serviceaccounts:${namespace}`, "system:authenticated"];
@@ -449,18 +449,23 @@ class MixGenerator {
         userAgent: `kube-controller-manager/v1.31.2 (linux/amd64) kubernetes/5864a46/system:serviceaccount:kube-system:${name}`,
       };
     }
+    // A bound token names its pod: each workload runs a few replicas on fixed nodes.
+    const replica = Math.floor(this.random() * SERVICE_ACCOUNT_REPLICAS);
+    const pod = `${namespace}/${name}/${replica}`;
+    const nodeIndex = (Number.parseInt(stableUuid(pod).slice(0, 8), 16) + replica) % NODE_COUNT;
+    const node = NODES[nodeIndex] as string;
     return {
       username,
       uid,
       groups,
       extra: {
-        "authentication.kubernetes.io/credential-id": [`JTI=${stableUuid(`jti/${namespace}/${name}`)}`],
+        "authentication.kubernetes.io/credential-id": [`JTI=${stableUuid(`jti/${pod}`)}`],
         "authentication.kubernetes.io/node-name": [node],
         "authentication.kubernetes.io/node-uid": [stableUuid(`node/${node}`)],
-        "authentication.kubernetes.io/pod-name": [`${name}-7d9f8b6c5d-${this.hex(5)}`],
-        "authentication.kubernetes.io/pod-uid": [stableUuid(`pod/${namespace}/${name}`)],
+        "authentication.kubernetes.io/pod-name": [`${name}-7d9f8b6c5d-${stableUuid(`name/${pod}`).slice(0, 5)}`],
+        "authentication.kubernetes.io/pod-uid": [stableUuid(`pod/${pod}`)],
       },
-      sourceIP: `10.224.0.${4 + NODES.indexOf(node)}`,
+      sourceIP: `10.224.0.${4 + nodeIndex}`,
       userAgent: `${name}/v1.31.2 (linux/amd64) kubernetes/5864a46`,
     };
   }

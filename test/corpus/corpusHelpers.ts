@@ -1,3 +1,4 @@
+import { type DecodeSink, decodeMessage } from "../../pipeline/decode/decodeMessage.js";
 /**
  * Helpers for the corpus tests: they replay data others wrote (../shared/corpus beside the repo) through the
  * real pipeline. Nothing here decides an outcome; it only finds files, reads them and runs the pipeline.
@@ -38,13 +39,18 @@ export interface Replay extends BatchResult {
 /** Decodes, normalizes and detects one batch of messages with a fresh pipeline and in-memory state. */
 export async function replay(messages: readonly InputMessage[]): Promise<Replay> {
   const pipeline = new Pipeline();
-  const batch = pipeline.decode(messages);
+  // Every normalized event, selected or not, for field checks; the pipeline itself keeps only what detections need.
   const events: AuditEvent[] = [];
-  for (const record of batch.records) {
-    const result = normalizeAuditRecord(record);
-    if (result.ok) events.push(result.event);
-  }
-  const result = await pipeline.processDecoded(batch);
+  const collect: DecodeSink = {
+    record: (record) => {
+      const result = normalizeAuditRecord(record);
+      if (result.ok) events.push(result.event);
+    },
+    skip: () => undefined,
+    quarantine: () => undefined,
+  };
+  for (const message of messages) decodeMessage(message.body, message.location, collect);
+  const result = await pipeline.processDecoded(pipeline.decode(messages));
   return { ...result, events };
 }
 

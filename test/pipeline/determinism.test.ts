@@ -46,7 +46,7 @@ async function runPlan(plan: Plan): Promise<IncidentRow[]> {
       let batch = new DecodedBatch();
       for (const message of queue) {
         pipeline.decode([message], batch);
-        if (batch.records.length >= plan.batchSize) {
+        if (batch.stats.records >= plan.batchSize) {
           rows.push(...(await pipeline.processDecoded(batch)).incidents);
           batch = new DecodedBatch();
         }

@@ -69,12 +69,12 @@ export function batchesOf(pipeline: Pipeline, messages: readonly InputMessage[],
   let batch = new DecodedBatch();
   for (const message of messages) {
     pipeline.decode([message], batch);
-    if (batch.records.length >= batchSize) {
+    if (batch.stats.records >= batchSize) {
       batches.push(batch);
       batch = new DecodedBatch();
     }
   }
-  if (batch.records.length > 0) batches.push(batch);
+  if (batch.stats.records > 0) batches.push(batch);
   return batches;
 }
 
