@@ -120,9 +120,8 @@ function decodeDiagnosticRecord(value: unknown, location: SourceLocation, sink: 
   }
   sink.record({
     log,
-    // The shared constants rather than this record's copies: records stay in memory for the whole batch.
-    category: category === AUDIT_CATEGORIES[0] ? AUDIT_CATEGORIES[0] : AUDIT_CATEGORIES[1],
-    resourceId: typeof rec.resourceId === "string" ? sharedResourceId(rec.resourceId) : (defaults.resourceId ?? ""),
+    category,
+    resourceId: typeof rec.resourceId === "string" ? rec.resourceId : (defaults.resourceId ?? ""),
     envelopeTime: typeof rec.time === "string" ? rec.time : undefined,
     location,
   });
@@ -150,18 +149,6 @@ function emitRawEvent(value: unknown, location: SourceLocation, sink: DecodeSink
 
 function looksLikeAuditEvent(obj: Record<string, unknown>): boolean {
   return obj.kind === "Event" || typeof obj.auditID === "string" || (typeof obj.verb === "string" && ("requestURI" in obj || "objectRef" in obj));
-}
-
-const resourceIds = new Map<string, string>();
-
-/** One shared copy per cluster resource id: a hub carries few clusters, and every record names one. */
-function sharedResourceId(resourceId: string): string {
-  const known = resourceIds.get(resourceId);
-  if (known !== undefined) return known;
-  if (resourceId.length > 1024) return resourceId;
-  if (resourceIds.size >= 1000) resourceIds.clear();
-  resourceIds.set(resourceId, resourceId);
-  return resourceId;
 }
 
 function isAuditCategory(category: string | undefined): category is AuditCategory {
