@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the parse floor and the whole pipeline on the same input, for the kube-audit and
- * kube-audit-admin mixes of shared/research/performance.md §3. Per mix: warm up, then rounds of timed
- * loops (each at least --min-ms), floor and pipeline interleaved; the median of the rounds is reported.
+ * kube-audit-admin mixes of shared/research/performance.md §3. Per mix: warm up, then rounds in which
+ * floor and pipeline take turns batch by batch until each has run at least --min-ms (see measure.ts);
+ * the medians of the rounds are reported, and the ratio is the median of the rounds' ratios.
  * Prints a table, then one JSON line with the numbers (always the last line of stdout).
  *
  *   npm run bench -- [--messages 300] [--rounds 3] [--min-ms 1200] [--warmup-ms 3000] [--seed N]
@@ -9,7 +10,7 @@
 import { parseArgs } from "node:util";
 import type { InputMessage } from "../pipeline/pipeline.js";
 import { buildMix, type Mix, type MixName } from "../scripts/synthetic/benchMixes.js";
-import { floorPass, median, type PassResult, pipelinePass, timeLoop } from "./measure.js";
+import { median, pairedRound } from "./measure.js";
 
 const BATCH_MESSAGES = 100;
 const TARGET_RATIO = 0.8;
@@ -36,6 +37,7 @@ interface MixResult {
   readonly ratio: number;
   readonly floorRounds: number[];
   readonly pipelineRounds: number[];
+  readonly ratioRounds: number[];
   readonly eventsPerPass: number;
   readonly selectedPerPass: number;
   readonly incidentsPerPass: number;
@@ -47,38 +49,30 @@ interface MixResult {
 async function benchMix(name: MixName): Promise<MixResult> {
   const mix = buildMix(name, { messages: MESSAGES, seed: SEED });
   const inputs: InputMessage[] = mix.messages.map((body, i) => ({ body, location: { source: "eventhub", partition: "0", sequenceNumber: i } }));
-  const floor = () => floorPass(mix.messages);
-  let check: PassResult | undefined;
-  const pipeline = async () => {
-    const result = await pipelinePass(inputs, BATCH_MESSAGES);
-    check ??= result;
-    return result.events;
-  };
 
   // Warm-up: let both paths reach optimized code before anything is timed.
-  await timeLoop(floor, WARMUP_MS / 2);
-  await timeLoop(pipeline, WARMUP_MS / 2);
-  const pass = check as PassResult | undefined;
-  if (!pass || pass.events !== mix.stats.events || pass.quarantined !== 0) {
-    throw new Error(`${name}: pipeline saw ${pass?.events} events and quarantined ${pass?.quarantined}; expected ${mix.stats.events} and 0`);
+  const { pass } = await pairedRound(mix.messages, inputs, BATCH_MESSAGES, WARMUP_MS);
+  if (pass.events !== mix.stats.events || pass.quarantined !== 0) {
+    throw new Error(`${name}: pipeline saw ${pass.events} events and quarantined ${pass.quarantined}; expected ${mix.stats.events} and 0`);
   }
 
   const floorRounds: number[] = [];
   const pipelineRounds: number[] = [];
+  const ratioRounds: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    // Interleaved, so that drift of the machine (frequency, neighbours) hits both sides alike.
-    floorRounds.push((await timeLoop(floor, MIN_MS)).eventsPerSec);
-    pipelineRounds.push((await timeLoop(pipeline, MIN_MS)).eventsPerSec);
+    const r = await pairedRound(mix.messages, inputs, BATCH_MESSAGES, MIN_MS);
+    floorRounds.push(r.floorEventsPerSec);
+    pipelineRounds.push(r.pipelineEventsPerSec);
+    ratioRounds.push(r.pipelineEventsPerSec / r.floorEventsPerSec);
   }
-  const floorEventsPerSec = median(floorRounds);
-  const pipelineEventsPerSec = median(pipelineRounds);
   const inputBytes = mix.messages.reduce((n, m) => n + m.length, 0);
   return {
-    floorEventsPerSec,
-    pipelineEventsPerSec,
-    ratio: pipelineEventsPerSec / floorEventsPerSec,
+    floorEventsPerSec: median(floorRounds),
+    pipelineEventsPerSec: median(pipelineRounds),
+    ratio: median(ratioRounds),
     floorRounds,
     pipelineRounds,
+    ratioRounds,
     eventsPerPass: pass.events,
     selectedPerPass: pass.selected,
     incidentsPerPass: pass.incidents,
@@ -103,7 +97,11 @@ function row(cells: readonly string[], widths: readonly number[]): string {
 
 async function main(): Promise<void> {
   const out = (line = "") => process.stdout.write(`${line}\n`);
-  out(`kubetrail bench — node ${process.version}, ${MESSAGES} messages × 100 records per mix, ${ROUNDS} rounds of ≥ ${MIN_MS} ms, median`);
+  const startRssMiB = process.memoryUsage().rss / 2 ** 20;
+  out(
+    `kubetrail bench — node ${process.version}, ${MESSAGES} messages × 100 records per mix, ` +
+      `${ROUNDS} rounds of ≥ ${MIN_MS} ms per side (floor and pipeline alternating by batch of ${BATCH_MESSAGES} messages), median`,
+  );
   const results: Record<MixName, MixResult> = {} as Record<MixName, MixResult>;
   for (const name of ["kube-audit", "kube-audit-admin"] as const) {
     results[name] = await benchMix(name);
@@ -127,7 +125,8 @@ async function main(): Promise<void> {
   out();
   for (const [name, r] of Object.entries(results)) {
     out(
-      `${name}: rounds floor [${r.floorRounds.map(k).join(", ")}] pipeline [${r.pipelineRounds.map(k).join(", ")}]; ` +
+      `${name}: rounds floor [${r.floorRounds.map(k).join(", ")}] pipeline [${r.pipelineRounds.map(k).join(", ")}] ` +
+        `ratio [${r.ratioRounds.map((x) => x.toFixed(3)).join(", ")}]; ` +
         `per pass ${r.eventsPerPass} events, ${r.selectedPerPass} selected, ${r.incidentsPerPass} incidents`,
     );
   }
@@ -138,7 +137,10 @@ async function main(): Promise<void> {
     `targets: ratio ≥ ${TARGET_RATIO} kube-audit ${verdict(ka.ratio >= TARGET_RATIO)}, kube-audit-admin ${verdict(kaa.ratio >= TARGET_RATIO)}; ` +
       `kube-audit ≥ ${k(TARGET_KUBE_AUDIT_EVENTS_PER_SEC)} ev/s per core ${verdict(ka.pipelineEventsPerSec >= TARGET_KUBE_AUDIT_EVENTS_PER_SEC)}`,
   );
-  out(`peak RSS ${peakRssMiB.toFixed(0)} MiB (includes the input messages held in memory)`);
+  out(
+    `peak RSS ${peakRssMiB.toFixed(0)} MiB, of which ${startRssMiB.toFixed(0)} MiB before any input was built (node + tsx); ` +
+      `it includes the input messages held in memory (input MiB above) and garbage not yet collected`,
+  );
   const summary = (r: MixResult) => ({
     floorEventsPerSec: round(r.floorEventsPerSec),
     pipelineEventsPerSec: round(r.pipelineEventsPerSec),

@@ -294,8 +294,9 @@ class MixGenerator {
 
   private medium(): Record<string, unknown> {
     const r = this.random();
-    if (r < 0.002) return this.selected(this.exec("create"));
-    if (r < 0.004) return this.selected(this.roleBindingChange());
+    // Exec and binding changes are rare next to controller traffic, but each one reaches detection state.
+    if (r < 0.001) return this.selected(this.exec("create"));
+    if (r < 0.0015) return this.selected(this.roleBindingChange());
     if (r < 0.5) return this.eviction();
     return this.scaleUpdate();
   }
