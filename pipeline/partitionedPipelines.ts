@@ -29,10 +29,6 @@ export class PartitionedPipelines {
     return pipeline;
   }
 
-  get instances(): readonly Pipeline[] {
-    return [...this.byPartition.values()];
-  }
-
   /** The slowest instance's watermark: no instance can still need state that expired before it. */
   get watermark(): number {
     let min = Number.POSITIVE_INFINITY;

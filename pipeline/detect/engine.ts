@@ -78,7 +78,7 @@ export class DetectionEngine {
    * Runs a batch. `events` may be only the selected ones; `latestEventTime` is the latest time of the
    * whole batch, selected or not, so the watermark moves with the stream.
    */
-  async process(events: readonly AuditEvent[], stats: DetectStats, latestEventTime = Number.NEGATIVE_INFINITY): Promise<IncidentRow[]> {
+  async process(events: readonly AuditEvent[], stats: DetectStats, latestEventTime: number): Promise<IncidentRow[]> {
     const work: Work[] = [];
     for (const event of events) {
       const candidates = this.index.candidates(event);
@@ -91,10 +91,9 @@ export class DetectionEngine {
         if (!suppressed || detection.memory) work.push({ detection, settings, event, suppressed });
       }
     }
-    let batchMax = Math.max(this.latestEventTime, latestEventTime);
-    for (const event of events) if (event.time > batchMax) batchMax = event.time;
+    const batchMax = Math.max(this.latestEventTime, latestEventTime);
     if (work.length === 0) {
-      this.latestEventTime = Math.max(this.latestEventTime, batchMax);
+      this.latestEventTime = batchMax;
       return [];
     }
 

@@ -1,6 +1,5 @@
-/** RFC 3339 / ISO 8601 date-times, with or without a zone; anything else (locale formats) is refused. */
+/** RFC 3339 / ISO 8601 date-times, with or without a zone (group 3); anything else (locale formats) is refused. */
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-const ISO_WITHOUT_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 
 /**
  * Event times outside these bounds are corrupt, not history: Kubernetes did not exist before 2000, and a
@@ -18,10 +17,9 @@ export function parseEventTime(value: unknown): number | undefined {
   if (typeof value !== "string" || value.length < 10) return undefined;
   const fast = parseUtcFast(value);
   if (!Number.isNaN(fast)) return inBounds(fast); // the common shape, parsed by hand
-  if (!ISO_DATE_TIME.test(value)) return undefined;
-  let text = value;
-  if (ISO_WITHOUT_ZONE.test(text)) text = `${text.replace(" ", "T")}Z`;
-  return inBounds(Date.parse(text));
+  const iso = ISO_DATE_TIME.exec(value);
+  if (iso === null) return undefined;
+  return inBounds(Date.parse(iso[3] ? value : `${value.replace(" ", "T")}Z`));
 }
 
 function inBounds(ms: number): number | undefined {
