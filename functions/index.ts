@@ -4,12 +4,11 @@
  * (fullyQualifiedNamespace, credential, clientId) make the connection use the managed identity.
  */
 import { app } from "@azure/functions";
+import { deliver } from "./deliver.js";
 import { ingest } from "./ingest.js";
+import { sweep } from "./sweep.js";
+import { deliverTrigger, ingestTrigger, sweepTrigger } from "./triggers.js";
 
-app.eventHub("ingest", {
-  connection: "EventHubConnection",
-  eventHubName: "%EVENTHUB_NAME%",
-  consumerGroup: "%EVENTHUB_CONSUMER_GROUP%",
-  cardinality: "many",
-  handler: ingest,
-});
+app.eventHub("ingest", { ...ingestTrigger, handler: ingest });
+app.timer("deliver", { ...deliverTrigger, handler: deliver });
+app.timer("sweep", { ...sweepTrigger, handler: sweep });

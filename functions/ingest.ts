@@ -1,35 +1,30 @@
 /**
- * The Event Hub trigger's handler: message bodies and trigger metadata in, the shared pipeline run, its
- * results logged. Nothing about detection lives here.
+ * The Event Hub trigger's handler: message bodies and trigger metadata in; the shared pipeline run; its
+ * incidents delivered from the outbox; quarantined records stored; results logged. Nothing about
+ * detection lives here.
  *
- * Bad records never make it throw: the Event Hub trigger checkpoints past a batch even when the handler
- * fails, so a throw would lose nothing less and only hide the problem; they are quarantined and logged.
- * Only a failure of the pipeline itself (config, state store) propagates, to fail the invocation visibly.
+ * What throws and what does not (see triggers.ts for the retry policy): bad records never make it throw,
+ * they are quarantined. The state store being unavailable does: the retry policy runs the batch again
+ * until the store is back, and the hub holds it meanwhile. A failed upload to Log Analytics does not: the
+ * rows wait in the outbox for the `deliver` timer. A batch the pipeline refuses for good (not a transient
+ * failure) is recorded in the quarantine table by its place in the hub, so it can be replayed once fixed.
  */
-import { resolve } from "node:path";
 import type { InvocationContext } from "@azure/functions";
-import { coreDetections } from "../detections/index.js";
-import { ConfigError, loadSettingsFile, resolveSettings } from "../pipeline/config/settings.js";
-import { PartitionedPipelines } from "../pipeline/partitionedPipelines.js";
-import { eventHubBatch } from "./eventHubBatch.js";
+import type { QuarantineEntry } from "../pipeline/decode/quarantine.js";
+import { deliverCommitted } from "../pipeline/deliver/deliverIncidents.js";
+import type { BatchResult } from "../pipeline/pipeline.js";
+import { StateStoreError } from "../pipeline/state/stateStoreError.js";
+import { type EventHubBatch, eventHubBatch } from "./eventHubBatch.js";
 import { logBatchResult } from "./logBatchResult.js";
-import { type AppSettings, readAppSettings } from "./settings.js";
+import { once, type Runtime, type RuntimeSource, sharedRuntime } from "./runtime.js";
 
 export type IngestHandler = (messages: unknown[], context: InvocationContext) => Promise<void>;
-
-export interface IngestHandlerOptions {
-  /**
-   * The pipelines to run, one per partition this process holds, or how to build them on the first
-   * invocation (so that importing does no work).
-   */
-  readonly pipelines: PartitionedPipelines | (() => Promise<PartitionedPipelines>);
-}
 
 /** Batches whose trigger metadata names no partition share one instance. */
 const UNKNOWN_PARTITION = "unknown";
 
-export function createIngestHandler(options: IngestHandlerOptions): IngestHandler {
-  const pipelines = once(options.pipelines);
+export function createIngestHandler(source: RuntimeSource): IngestHandler {
+  const runtime = once(source);
   return async (messages, context) => {
     const started = performance.now();
     // With cardinality "many" the host always passes an array; a single body means the binding was changed.
@@ -38,49 +33,53 @@ export function createIngestHandler(options: IngestHandlerOptions): IngestHandle
     if (batch.metadataProblems.length > 0) {
       context.warn(`trigger metadata incomplete, quarantine locations will be less precise: ${batch.metadataProblems.join("; ")}`);
     }
-    const group = await pipelines();
-    // One instance per partition: the host runs partitions concurrently, and each keeps its own watermark.
-    const result = await group.for(batch.partition ?? UNKNOWN_PARTITION).processMessages(batch.messages);
-    await group.sweepIfDue();
+    const rt = await runtime();
+    const partition = batch.partition ?? UNKNOWN_PARTITION;
+    let result: BatchResult;
+    try {
+      // One instance per partition: the host runs partitions concurrently, and each keeps its own watermark.
+      result = await rt.pipelines.for(partition).processMessages(batch.messages);
+    } catch (error) {
+      if (isTransient(error)) throw error;
+      await refuseBatch(rt, batch, error, context);
+      return;
+    }
+    await Promise.all([deliver(rt, result, context), rt.quarantine?.put(result.quarantined, new Date(rt.now())), rt.pipelines.recordProgressIfDue(partition)]);
     logBatchResult({ context, batch, result, elapsedMs: performance.now() - started });
   };
 }
 
-/**
- * The pipelines this process runs: built from the app settings on first use. Detection state stays in
- * memory for now, shared by every partition this instance holds.
- */
-export async function createPipelineFromAppSettings(settings: AppSettings = readAppSettings()): Promise<PartitionedPipelines> {
-  const configFile = settings.KUBETRAIL_CONFIG_FILE;
-  if (configFile === undefined) return new PartitionedPipelines({ detections: coreDetections, settings: resolveSettings(coreDetections) });
-  // loadSettingsFile names the file and the field; the setting's name tells where that file came from.
-  const path = resolve(configFile);
+/** Uploads what this batch committed; what fails stays in the outbox for the timer, and is only logged here. */
+async function deliver(rt: Runtime, result: BatchResult, context: InvocationContext): Promise<void> {
+  if (result.incidents.length === 0) return;
   try {
-    return new PartitionedPipelines({ detections: coreDetections, settings: await loadSettingsFile(coreDetections, path) });
+    const report = await deliverCommitted(result.incidents, { sink: rt.sink, outbox: rt.outbox, now: rt.now });
+    if (report.failed > 0) context.warn(`${report.failed} incident rows not delivered yet, left to the deliver timer: ${report.errors.join(" | ")}`);
   } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError(`app setting KUBETRAIL_CONFIG_FILE: ${error.message}`, { cause: error });
-    throw error;
+    // The rows are committed and leased: when the lease runs out the timer delivers them.
+    context.warn(`incident delivery could not be recorded, left to the deliver timer: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
-/** The handler the Function app registers: one pipeline per process, built lazily. */
-export const ingest: IngestHandler = createIngestHandler({ pipelines: () => createPipelineFromAppSettings() });
-
-/**
- * Resolves the pipelines once and shares them. A failed build is forgotten, so the next invocation tries
- * again instead of failing forever on a cached rejection (a config fix usually restarts the app anyway).
- */
-function once(source: PartitionedPipelines | (() => Promise<PartitionedPipelines>)): () => Promise<PartitionedPipelines> {
-  if (source instanceof PartitionedPipelines) {
-    const ready = Promise.resolve(source);
-    return () => ready;
-  }
-  let building: Promise<PartitionedPipelines> | undefined;
-  return () => {
-    building ??= source().catch((error: unknown) => {
-      building = undefined;
-      throw error;
-    });
-    return building;
-  };
+/** Unavailable or throttled, or a conflict that outlasted its retries: running the batch again can cure it. */
+function isTransient(error: unknown): boolean {
+  return error instanceof StateStoreError && (error.reason === "unavailable" || error.reason === "conflict");
 }
+
+async function refuseBatch(rt: Runtime, batch: EventHubBatch, error: unknown, context: InvocationContext): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  const entry: QuarantineEntry = { reason: `batch not processed: ${message}`, location: describeRange(batch), auditId: undefined, excerpt: "" };
+  context.error(`${entry.location}: ${entry.reason}; recorded in the quarantine table for replay`);
+  // If even this cannot be stored, throwing is all that is left: the retry policy runs the batch again.
+  await rt.quarantine?.put([entry], new Date(rt.now()));
+}
+
+function describeRange(batch: EventHubBatch): string {
+  const range = batch.sequenceRange;
+  const where = `partition ${batch.partition ?? UNKNOWN_PARTITION}`;
+  if (!range) return where;
+  return range.first === range.last ? `${where} sequence ${range.first}` : `${where} sequences ${range.first}-${range.last}`;
+}
+
+/** The handler the Function app registers. */
+export const ingest: IngestHandler = createIngestHandler(sharedRuntime);

@@ -1,7 +1,8 @@
 /**
  * The app settings the Function code reads (the trigger's own settings, `EventHubConnection__*`,
  * `EVENTHUB_NAME` and `EVENTHUB_CONSUMER_GROUP`, are resolved by the Functions host, not here).
- * Validated on first use with an error that names the setting.
+ * Validated on first use with an error that names the setting. infra/ sets each of them; a test there
+ * reads this schema, so a new required setting cannot ship without its Bicep.
  */
 import { z } from "zod";
 
@@ -10,9 +11,36 @@ export class AppSettingsError extends Error {
 }
 
 // Azure portals and Bicep often leave a cleared setting as "", which means "not set", not "the file named ''".
-const optionalText = z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), z.string().trim().optional());
+const blankIsUnset = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+const optionalText = z.preprocess(blankIsUnset, z.string().trim().optional());
+const requiredText = (what: string) => z.preprocess(blankIsUnset, z.string({ error: `required: ${what}` }).trim());
+const httpsUrl = (what: string) =>
+  z.preprocess(
+    blankIsUnset,
+    z
+      .string({ error: `required: ${what}` })
+      .trim()
+      .url({ error: `must be an https URL: ${what}` })
+      .startsWith("https://", { error: `must be an https URL: ${what}` }),
+  );
 
-const AppSettingsSchema = z.object({
+export const DEFAULT_STREAM = "Custom-KubetrailIncidents_CL";
+
+export const AppSettingsSchema = z.object({
+  /**
+   * Where detection state, emission claims and the incident outbox live: an https Table endpoint
+   * (`https://<account>.table.core.windows.net`, reached with the managed identity), a connection string
+   * (Azurite), or `memory` (one instance, local development only).
+   */
+  KUBETRAIL_STATE: requiredText("the Table endpoint of the state account, a connection string, or 'memory'"),
+  /** The data collection rule's logsIngestion endpoint. */
+  KUBETRAIL_INGESTION_ENDPOINT: httpsUrl("the logsIngestion endpoint of the data collection rule"),
+  /** The data collection rule's immutable id (`dcr-…`). */
+  KUBETRAIL_DCR_ID: requiredText("the immutable id of the data collection rule (dcr-…)").pipe(
+    z.string().regex(/^dcr-[0-9a-f]{32}$/i, { error: "must be a DCR immutable id: dcr- and 32 hex digits" }),
+  ),
+  /** The DCR stream incidents are sent to. */
+  KUBETRAIL_STREAM: z.preprocess(blankIsUnset, z.string().trim().default(DEFAULT_STREAM)),
   /** Detection settings file (JSON, see pipeline/config/settings.ts); a relative path resolves against the working directory, the app root under the Functions host. */
   KUBETRAIL_CONFIG_FILE: optionalText,
 });

@@ -9,11 +9,14 @@ import type { StateStore } from "./state/stateStore.js";
 
 /** Sweep at most once per this much event time: expiry is coarse and a sweep scans the store. */
 const SWEEP_EVERY_MS = 10 * 60_000;
+/** Record a partition's progress at most once per this much event time: one write, not one per batch. */
+const PROGRESS_EVERY_MS = 5 * 60_000;
 
 export class PartitionedPipelines {
   readonly store: StateStore;
   private readonly byPartition = new Map<string, Pipeline>();
   private lastSweep = Number.NEGATIVE_INFINITY;
+  private readonly recorded = new Map<string, number>();
 
   constructor(private readonly options: PipelineOptions = {}) {
     this.store = options.store ?? new MemoryStateStore();
@@ -42,5 +45,16 @@ export class PartitionedPipelines {
     if (!Number.isFinite(watermark) || watermark - this.lastSweep < SWEEP_EVERY_MS) return 0;
     this.lastSweep = watermark;
     return this.store.sweep(watermark);
+  }
+
+  /**
+   * Records in the store how far a partition got, when it moved on enough since the last record, so
+   * that an expiry timer in any process knows what no instance still needs (see safeWatermark.ts).
+   */
+  async recordProgressIfDue(partition: string, source: string = partition): Promise<void> {
+    const watermark = this.byPartition.get(partition)?.watermark ?? Number.NEGATIVE_INFINITY;
+    if (!Number.isFinite(watermark) || watermark - (this.recorded.get(partition) ?? Number.NEGATIVE_INFINITY) < PROGRESS_EVERY_MS) return;
+    await this.store.recordProgress(source, watermark);
+    this.recorded.set(partition, watermark);
   }
 }

@@ -1,13 +1,14 @@
 /**
  * Runs detections over a batch of events: select through the index, fold into keyed windowed state,
- * merge that state into the store once per touched key, evaluate, and claim each incident revision so
- * that it is emitted exactly once, whichever instance or redelivery gets there first.
+ * and merge that state into the store once per touched key. Each merged state that changes is evaluated
+ * as it is written, and its incident revision is committed with that write: a revision is emitted exactly
+ * once, whichever instance or redelivery gets there first, and never lost between the two.
  */
 import { buildIncidentRow, incidentIdOf, revisionOf } from "../incidents/buildIncidentRow.js";
 import type { IncidentRow } from "../incidents/incidentRow.js";
 import type { AuditEvent } from "../normalize/auditEvent.js";
 import type { ResolvedSettings } from "../config/settings.js";
-import type { StateCodec, StateEntry, StateStore } from "../state/stateStore.js";
+import type { EmitFn, StateCodec, StateEntry, StateStore } from "../state/stateStore.js";
 import type { BaseSettings, Detection, Observation, Recall, RememberedFacts } from "./detection.js";
 import { CAPS, IncidentState, type IncidentStateJson } from "./incidentState.js";
 import { matcherFor } from "./patterns.js";
@@ -30,7 +31,7 @@ export interface DetectStats {
   suppressed: number;
   /** Pairs that arrived after their window (plus the lateness) had closed in event time. */
   late: number;
-  /** Incident revisions another instance or an earlier delivery had already emitted. */
+  /** Incident revisions evaluated from a new state but already emitted from another (same revision). */
   alreadyEmitted: number;
 }
 
@@ -130,46 +131,32 @@ export class DetectionEngine {
     // Concurrent batches on one engine may finish out of order: the watermark only moves forward.
     this.latestEventTime = Math.max(this.latestEventTime, batchMax);
 
-    const [merged] = await Promise.all([this.store.mergeWrite(deltas, incidentStateCodec), memory.flush()]);
-    return this.emit(merged, deltas, detectionOfKey, stats);
-  }
-
-  private async emit(
-    merged: Map<string, IncidentState>,
-    deltas: ReadonlyMap<string, StateEntry<IncidentState>>,
-    detectionOfKey: ReadonlyMap<string, Work>,
-    stats: DetectStats,
-  ): Promise<IncidentRow[]> {
-    const candidates: { key: string; row: () => IncidentRow; claimId: string; expiresAt: number }[] = [];
-    for (const [key, state] of merged) {
-      const work = detectionOfKey.get(key);
-      if (!work) continue;
-      const finding = work.detection.evaluate(state, work.settings);
-      if (!finding) continue;
+    const built = new Map<string, IncidentRow>();
+    const emit: EmitFn<IncidentState> = (key, state) => {
+      const item = detectionOfKey.get(key) as Work;
+      const finding = item.detection.evaluate(state, item.settings);
+      if (!finding) return undefined;
       const incidentId = incidentIdOf(key);
       const revision = revisionOf(state, finding);
-      candidates.push({
-        key,
-        claimId: `${incidentId}#${revision}`,
-        expiresAt: deltas.get(key)?.expiresAt ?? 0,
-        row: () =>
-          buildIncidentRow({
-            detection: work.detection,
-            state,
-            finding,
-            incidentId,
-            revision,
-            severity: work.settings.severity ?? finding.severity,
-            now: this.clock(),
-          }),
+      const row = buildIncidentRow({
+        detection: item.detection,
+        state,
+        finding,
+        incidentId,
+        revision,
+        severity: item.settings.severity ?? finding.severity,
+        now: this.clock(),
       });
-    }
-    const claimed = await Promise.all(candidates.map((c) => this.store.claim(c.claimId, c.expiresAt)));
+      const id = `${incidentId}#${revision}`;
+      built.set(id, row);
+      return { id, row: JSON.stringify(row) };
+    };
+    const [merged] = await Promise.all([this.store.mergeWrite(deltas, incidentStateCodec, emit), memory.flush()]);
     const rows: IncidentRow[] = [];
-    candidates.forEach((candidate, i) => {
-      if (claimed[i]) rows.push(candidate.row());
-      else stats.alreadyEmitted++;
-    });
+    for (const outcome of merged.values()) {
+      if (outcome.emitted) rows.push(built.get(outcome.emitted.id) as IncidentRow);
+      else if (outcome.alreadyEmitted) stats.alreadyEmitted++;
+    }
     return rows;
   }
 

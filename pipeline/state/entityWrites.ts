@@ -4,6 +4,9 @@
  * insert fails if the entity exists (409), an update carries the ETag it was based on (412 if the entity
  * changed, 404 if it was swept). A transaction is all-or-nothing, so one such conflict sends that key back
  * to be re-read and merged, and the others of its transaction back to be sent again as they are.
+ *
+ * A write may carry a companion: an emission entity in the same partition, inserted in the same
+ * transaction, so that the state and what it emits are stored together or not at all.
  */
 import type { TableClient, TableEntity, TransactionAction } from "@azure/data-tables";
 import { mapLimit } from "./concurrency.js";
@@ -21,15 +24,19 @@ export interface PlannedWrite {
   readonly expiresAt: number;
   /** The ETag the merged value was based on; undefined for a key believed absent (insert). */
   readonly etag: string | undefined;
+  /** Inserted with the write, atomically; its PartitionKey is the write's. */
+  readonly companion?: TableEntity<Record<string, unknown>>;
 }
 
 export type WriteOutcome =
-  /** Stored; the new ETag, when the service reported it. */
-  | { readonly kind: "written"; readonly etag: string | undefined }
+  /** Stored (with its companion); the new ETags, when the service reported them. */
+  | { readonly kind: "written"; readonly etag: string | undefined; readonly companionEtag?: string | undefined }
   /** Someone else wrote (or swept) the key first: re-read, merge, write again. */
   | { readonly kind: "conflict" }
   /** Its transaction failed because of another key's conflict: send again unchanged. */
-  | { readonly kind: "notApplied" };
+  | { readonly kind: "notApplied" }
+  /** Its companion exists already (another write emitted the same id): send again without it. */
+  | { readonly kind: "companionExists" };
 
 export interface WriteSender {
   readonly client: TableClient;
@@ -83,16 +90,20 @@ function chunk(writes: readonly PlannedWrite[]): number[][] {
   for (const group of byPartition.values()) {
     let current: number[] = [];
     let bytes = 0;
+    let operations = 0;
     for (const i of group) {
       const write = writes[i] as PlannedWrite;
-      const size = wireBytes(write.properties, write.tableKey.partitionKey, write.tableKey.rowKey);
-      if (current.length > 0 && (current.length >= MAX_TRANSACTION_OPERATIONS || bytes + size > MAX_TRANSACTION_BYTES)) {
+      const size = wireBytes(write.properties, write.tableKey.partitionKey, write.tableKey.rowKey) + (write.companion ? companionBytes(write.companion) : 0);
+      const ops = write.companion ? 2 : 1;
+      if (current.length > 0 && (operations + ops > MAX_TRANSACTION_OPERATIONS || bytes + size > MAX_TRANSACTION_BYTES)) {
         chunks.push(current);
         current = [];
         bytes = 0;
+        operations = 0;
       }
       current.push(i);
       bytes += size;
+      operations += ops;
     }
     if (current.length > 0) chunks.push(current);
   }
@@ -101,7 +112,7 @@ function chunk(writes: readonly PlannedWrite[]): number[][] {
 
 async function sendChunk(writes: readonly PlannedWrite[], sender: WriteSender): Promise<WriteOutcome[]> {
   const { client } = sender;
-  if (writes.length === 1) {
+  if (writes.length === 1 && !writes[0]?.companion) {
     const write = writes[0] as PlannedWrite;
     try {
       const response = await sender.attempt(() => {
@@ -114,20 +125,54 @@ async function sendChunk(writes: readonly PlannedWrite[], sender: WriteSender): 
       throw error;
     }
   }
-  const actions: TransactionAction[] = writes.map((write) =>
-    write.etag === undefined ? ["create", entityOf(write)] : ["update", entityOf(write), "Replace", { etag: write.etag }],
-  );
+  const actions: TransactionAction[] = [];
+  /** For each operation, the write it belongs to and whether it is that write's companion. */
+  const owners: { write: number; companion: boolean }[] = [];
+  writes.forEach((write, i) => {
+    actions.push(write.etag === undefined ? ["create", entityOf(write)] : ["update", entityOf(write), "Replace", { etag: write.etag }]);
+    owners.push({ write: i, companion: false });
+    if (write.companion) {
+      actions.push(["create", write.companion]);
+      owners.push({ write: i, companion: true });
+    }
+  });
   try {
     const response = await sender.attempt(() => {
       sender.onTransaction(actions.length);
       return client.submitTransaction(actions);
     });
-    return writes.map((_, i) => ({ kind: "written", etag: response.subResponses[i]?.etag?.trim() }));
+    const outcomes: { kind: "written"; etag: string | undefined; companionEtag?: string | undefined }[] = writes.map(() => ({
+      kind: "written",
+      etag: undefined,
+    }));
+    owners.forEach((owner, op) => {
+      const etag = response.subResponses[op]?.etag?.trim();
+      const outcome = outcomes[owner.write] as (typeof outcomes)[number];
+      if (owner.companion) outcome.companionEtag = etag;
+      else outcome.etag = etag;
+    });
+    return outcomes;
   } catch (error) {
     if (classify(error) !== "conflict") throw error;
-    const failed = failedOperationIndex(error);
-    return writes.map((_, i) => (failed === undefined || failed === i ? { kind: "conflict" } : { kind: "notApplied" }));
+    const failedOp = failedOperationIndex(error);
+    const failed = failedOp === undefined ? undefined : owners[failedOp];
+    return writes.map((_, i) => {
+      // The service did not say which operation failed: every key goes back to be re-read and merged.
+      if (failed === undefined) return { kind: "conflict" };
+      if (failed.write !== i) return { kind: "notApplied" };
+      return failed.companion ? { kind: "companionExists" } : { kind: "conflict" };
+    });
   }
+}
+
+function companionBytes(entity: Readonly<Record<string, unknown>>): number {
+  let bytes = 512;
+  for (const value of Object.values(entity)) {
+    if (typeof value === "string") bytes += Buffer.byteLength(JSON.stringify(value));
+    else if (value instanceof Uint8Array) bytes += Math.ceil(value.length / 3) * 4 + 64;
+    else bytes += 64;
+  }
+  return bytes;
 }
 
 /** The service names the failed operation of a transaction in its message: `"3:The update condition…"`. */

@@ -1,9 +1,9 @@
 /** The store operations a failure can name. */
-export type StateOperation = "open" | "read" | "mergeWrite" | "claim" | "sweep";
+export type StateOperation = "open" | "read" | "mergeWrite" | "progress" | "outbox" | "quarantine" | "sweep";
 
 export interface StateStoreErrorDetails {
   readonly operation: StateOperation;
-  /** Keys (or claim ids) the operation was asked to handle. */
+  /** Keys (or emission ids) the operation was asked to handle. */
   readonly keyCount: number;
   readonly table: string;
   /** What was left undone: "unavailable", "conflict" (kept losing races), "value too large", "corrupt". */

@@ -1,34 +1,40 @@
 /**
  * Detection state in Azure Table Storage, shared by every instance of a scaled-out deployment.
  *
- * One table holds state values (one entity per state key), another the emission claims. Per batch the
- * engine calls `mergeWrite` once with every touched key: each key is taken from the instance cache or
- * read once (parallel point reads), merged with the codec, and written once, conditionally (ETag or
- * insert-if-absent), grouped into transactions per PartitionKey. A key whose write conflicts is re-read,
- * merged and written again, with jittered backoff, a bounded number of times. A key whose merge changes
- * nothing (a redelivered batch) is not written at all.
+ * One table holds state values (one entity per state key) and, beside each, the emissions evaluated from
+ * it (tableOutbox.ts). Per batch the engine calls `mergeWrite` once with every touched key: each key is
+ * taken from the instance cache or read once (parallel point reads), merged with the codec, and written
+ * once, conditionally (ETag or insert-if-absent), grouped into transactions per PartitionKey; an emission
+ * is inserted in the same transaction as its state. A key whose write conflicts is re-read, merged and
+ * written again, with jittered backoff, a bounded number of times. A key whose merge changes nothing (a
+ * redelivered batch) is not written at all, and emits nothing.
  *
  * Layout and limits: keys in tableKeys.ts, values in entityValue.ts, writes in entityWrites.ts.
  */
-import { randomUUID } from "node:crypto";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import { AbsenceEstimate } from "./absenceEstimate.js";
-import { ClaimedIds } from "./claimedIds.js";
 import { KeyLocks, mapLimit } from "./concurrency.js";
 import { type CachedEntity, type CacheLimits, EntityCache } from "./entityCache.js";
 import { fromProperties, toProperties, ValueTooLargeError } from "./entityValue.js";
-import { int64, type PlannedWrite, sendWrites } from "./entityWrites.js";
+import { type PlannedWrite, sendWrites } from "./entityWrites.js";
+import { FIRST_LEASE_MS } from "./incidentOutbox.js";
 import { backoffMs, classify, type ResolvedRetry, type RetrySettings, resolveRetry, sleep, statusOf, withTransientRetry } from "./retry.js";
-import type { StateCodec, StateEntry, StateStore } from "./stateStore.js";
+import type { Emission, EmitFn, MergeOutcome, SourceProgress, StateCodec, StateEntry, StateStore } from "./stateStore.js";
 import { type StateOperation, StateStoreError } from "./stateStoreError.js";
 import { type TableConnection, tableClient } from "./tableConnection.js";
-import { type TableKey, tableKeyOf } from "./tableKeys.js";
+import { type TableKey, tableKeyOf, unescapeKey } from "./tableKeys.js";
+import { emissionEntity, TableOutbox } from "./tableOutbox.js";
 
 export interface TableStoreSettings {
   /** Default `kubetrailstate`. */
   readonly stateTable?: string;
-  /** Default `kubetrailclaims`. */
-  readonly claimsTable?: string;
+  /**
+   * Keep each emitted incident row as pending until it is delivered (the Function, replay to Log
+   * Analytics). Otherwise only the claim is stored (replay to a file). Default false.
+   */
+  readonly outbox?: boolean;
+  /** Wall clock for leases; detection time is always event time. */
+  readonly now?: () => number;
   /** Hash buckets per detection (1–100). Part of the table layout: keep it fixed for a table. Default 8. */
   readonly partitionBuckets?: number;
   /** Point reads in flight at once. Default 16. */
@@ -36,8 +42,6 @@ export interface TableStoreSettings {
   /** Writes and transactions in flight at once. Default 8. */
   readonly writeConcurrency?: number;
   readonly cache?: CacheLimits;
-  /** Claimed emission ids remembered. Default 50,000. */
-  readonly claimCacheEntries?: number;
   readonly retry?: RetrySettings;
   /**
    * For keys neither cached nor read: `adaptive` (default) inserts without reading first while most such
@@ -67,10 +71,10 @@ export interface TableStoreStats {
   blindInserts: number;
   /** 412, 409 or 404 answers that sent a key back to be re-read and merged. */
   conflicts: number;
-  /** Claim inserts, and owner reads after a 409. */
-  claims: number;
-  /** Claims answered from memory of ids already claimed. */
-  claimCacheHits: number;
+  /** Emissions inserted with their state's write. */
+  emissions: number;
+  /** Emissions found already stored by another write of the same revision. */
+  emissionsTaken: number;
   /** Query pages and deletes sent while sweeping. */
   sweepRequests: number;
   /** Steps this store tried again after a transient failure (on top of the SDK's own retries). */
@@ -89,8 +93,8 @@ export function emptyTableStoreStats(): TableStoreStats {
     unchanged: 0,
     blindInserts: 0,
     conflicts: 0,
-    claims: 0,
-    claimCacheHits: 0,
+    emissions: 0,
+    emissionsTaken: 0,
     sweepRequests: 0,
     retries: 0,
     requests: 0,
@@ -99,30 +103,41 @@ export function emptyTableStoreStats(): TableStoreStats {
 
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
 
+/** Progress records: `["progress", source]` keys, so their PartitionKeys are `progress.NN`. */
+const PROGRESS = "progress";
+/** A source silent this long (event time past its last record) is gone; its record may go too. */
+const PROGRESS_TTL_MS = 7 * 24 * 60 * 60_000;
+
+function progressKeyOf(source: string): string {
+  return JSON.stringify([PROGRESS, source]);
+}
+
+/** Progress as an event time; merging keeps the later one. */
+const maxCodec: StateCodec<number> = {
+  merge: (into, from) => Math.max(into, from),
+  encode: (value) => String(value),
+  decode: (text) => Number(text),
+};
+
 export class TableStateStore implements StateStore {
   readonly stats: TableStoreStats = emptyTableStoreStats();
   readonly stateTable: string;
-  readonly claimsTable: string;
+  readonly outbox: TableOutbox | undefined;
   private readonly state: TableClient;
-  private readonly claims: TableClient;
   private readonly retry: ResolvedRetry;
   private readonly random: () => number;
   private readonly buckets: number;
   private readonly readConcurrency: number;
   private readonly writeConcurrency: number;
   private readonly cache: EntityCache;
-  private readonly claimed: ClaimedIds;
-  private readonly claimsInFlight = new Map<string, Promise<boolean>>();
+  private readonly now: () => number;
   private readonly locks = new KeyLocks();
   private readonly absence: AbsenceEstimate | undefined;
   private opened: Promise<void> | undefined;
 
   constructor(options: TableStateStoreOptions) {
     this.stateTable = options.stateTable ?? "kubetrailstate";
-    this.claimsTable = options.claimsTable ?? "kubetrailclaims";
-    for (const name of [this.stateTable, this.claimsTable]) {
-      if (!TABLE_NAME.test(name)) throw new Error(`table name '${name}' must be 3–63 letters and digits, starting with a letter`);
-    }
+    if (!TABLE_NAME.test(this.stateTable)) throw new Error(`table name '${this.stateTable}' must be 3–63 letters and digits, starting with a letter`);
     this.buckets = options.partitionBuckets ?? 8;
     if (!Number.isInteger(this.buckets) || this.buckets < 1 || this.buckets > 100) throw new Error("partitionBuckets must be an integer from 1 to 100");
     this.retry = resolveRetry(options.retry);
@@ -130,13 +145,23 @@ export class TableStateStore implements StateStore {
     this.readConcurrency = options.readConcurrency ?? 16;
     this.writeConcurrency = options.writeConcurrency ?? 8;
     this.cache = new EntityCache(options.cache);
-    this.claimed = new ClaimedIds(options.claimCacheEntries ?? 50_000);
+    this.now = options.now ?? Date.now;
     this.absence = options.blindInserts === "never" ? undefined : new AbsenceEstimate();
     const onRequest = () => {
       this.stats.requests++;
     };
     this.state = tableClient(options, this.stateTable, this.retry, onRequest);
-    this.claims = tableClient(options, this.claimsTable, this.retry, onRequest);
+    this.outbox = options.outbox
+      ? new TableOutbox({
+          client: this.state,
+          concurrency: this.writeConcurrency,
+          attempt: async (request) => {
+            await this.ready();
+            return this.attempt(request);
+          },
+          failure: (error, count) => this.failure("outbox", count, this.stateTable, error),
+        })
+      : undefined;
   }
 
   /** Creates the tables if absent. Every operation does it first; call it to fail fast on bad settings. */
@@ -144,13 +169,13 @@ export class TableStateStore implements StateStore {
     try {
       await this.ready();
     } catch (error) {
-      throw this.failure("open", 0, `${this.stateTable}+${this.claimsTable}`, error);
+      throw this.failure("open", 0, this.stateTable, error);
     }
   }
 
   private ready(): Promise<void> {
     if (!this.opened) {
-      const opening = Promise.all([this.createTable(this.state), this.createTable(this.claims)]).then(() => undefined);
+      const opening = this.createTable(this.state);
       // A failed open is tried again by the next operation rather than remembered forever.
       opening.catch(() => {
         if (this.opened === opening) this.opened = undefined;
@@ -176,13 +201,13 @@ export class TableStateStore implements StateStore {
     }
   }
 
-  async mergeWrite<T>(entries: ReadonlyMap<string, StateEntry<T>>, codec: StateCodec<T>): Promise<Map<string, T>> {
+  async mergeWrite<T>(entries: ReadonlyMap<string, StateEntry<T>>, codec: StateCodec<T>, emit?: EmitFn<T>): Promise<Map<string, MergeOutcome<T>>> {
     if (entries.size === 0) return new Map();
     const keys = [...entries.keys()];
     const release = await this.locks.acquire(keys);
     try {
       await this.ready();
-      return await this.mergeLocked(entries, codec);
+      return await this.mergeLocked(entries, codec, emit);
     } catch (error) {
       throw this.failure("mergeWrite", keys.length, this.stateTable, error);
     } finally {
@@ -190,49 +215,50 @@ export class TableStateStore implements StateStore {
     }
   }
 
-  async claim(id: string, expiresAt: number): Promise<boolean> {
-    if (this.claimed.has(id)) {
-      this.stats.claimCacheHits++;
-      return false;
-    }
-    const earlier = this.claimsInFlight.get(id);
-    if (earlier) {
-      // Another pipeline of this process is claiming the same id: whoever wins, this caller did not.
-      const settled = await earlier.then(
-        () => true,
-        () => false,
-      );
-      if (settled) return false;
-    }
-    const attempt = this.insertClaim(id, expiresAt);
-    this.claimsInFlight.set(id, attempt);
+  async recordProgress(source: string, eventTime: number): Promise<void> {
+    const entry = { value: eventTime, expiresAt: eventTime + PROGRESS_TTL_MS };
+    await this.mergeWrite(new Map([[progressKeyOf(source), entry]]), maxCodec);
+  }
+
+  async progress(): Promise<Map<string, SourceProgress>> {
     try {
-      const won = await attempt;
-      this.claimed.add(id, expiresAt);
-      return won;
+      await this.ready();
+      return await this.attempt(async () => {
+        const found = new Map<string, SourceProgress>();
+        const filter = odata`PartitionKey ge ${`${PROGRESS}.`} and PartitionKey lt ${`${PROGRESS}/`}`;
+        for await (const entity of this.state.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+          if (entity.rowKey === undefined) continue;
+          const [, source] = JSON.parse(unescapeKey(entity.rowKey)) as [string, string];
+          const text = fromProperties(entity);
+          if (text === undefined) continue;
+          found.set(source, { eventTime: Number(text), recordedAt: entity.timestamp ? Date.parse(entity.timestamp) : 0 });
+        }
+        return found;
+      });
     } catch (error) {
-      throw this.failure("claim", 1, this.claimsTable, error);
-    } finally {
-      if (this.claimsInFlight.get(id) === attempt) this.claimsInFlight.delete(id);
+      throw this.failure("progress", 0, this.stateTable, error);
     }
   }
 
   async sweep(watermark: number): Promise<number> {
     if (Number.isNaN(watermark) || watermark === Number.NEGATIVE_INFINITY) return 0;
     this.cache.sweep(watermark);
-    this.claimed.sweep(watermark);
     try {
       await this.ready();
-      const bound = Number.isFinite(watermark) ? Math.ceil(watermark) : Number.MAX_SAFE_INTEGER;
-      const removed = await Promise.all([this.sweepTable(this.state, bound), this.sweepTable(this.claims, bound)]);
-      return removed[0] + removed[1];
+      // Pending emissions expire at the largest Int64: a sweep never deletes an undelivered row.
+      const bound = Math.min(Number.isFinite(watermark) ? Math.ceil(watermark) : Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 1);
+      return await this.sweepTable(this.state, bound);
     } catch (error) {
-      throw this.failure("sweep", 0, `${this.stateTable}+${this.claimsTable}`, error);
+      throw this.failure("sweep", 0, this.stateTable, error);
     }
   }
 
-  private async mergeLocked<T>(entries: ReadonlyMap<string, StateEntry<T>>, codec: StateCodec<T>): Promise<Map<string, T>> {
-    const merged = new Map<string, T>();
+  private async mergeLocked<T>(
+    entries: ReadonlyMap<string, StateEntry<T>>,
+    codec: StateCodec<T>,
+    emit: EmitFn<T> | undefined,
+  ): Promise<Map<string, MergeOutcome<T>>> {
+    const merged = new Map<string, MergeOutcome<T>>();
     const known = new Map<string, CachedEntity | null>();
     for (const key of entries.keys()) {
       const cached = this.cache.get(key);
@@ -243,6 +269,8 @@ export class TableStateStore implements StateStore {
     }
     // Keys inserted on a guess that they are absent: their outcome teaches the estimate.
     const guessed = new Set<string>();
+    // Emission ids another write already stored: this write goes without them.
+    const taken = new Set<string>();
     let pending = [...entries.keys()];
     for (let round = 0; pending.length > 0; round++) {
       if (round >= this.retry.conflictAttempts) {
@@ -263,7 +291,7 @@ export class TableStateStore implements StateStore {
         }
       }
 
-      const planned: { key: string; write: PlannedWrite; text: string; value: T }[] = [];
+      const planned: { key: string; write: PlannedWrite; text: string; value: T; emission: Emission | undefined }[] = [];
       for (const key of pending) {
         const entry = entries.get(key) as StateEntry<T>;
         const stored = known.get(key) ?? null;
@@ -273,11 +301,25 @@ export class TableStateStore implements StateStore {
         const expiresAt = Math.max(entry.expiresAt, stored?.expiresAt ?? Number.NEGATIVE_INFINITY);
         if (stored && text === stored.text && expiresAt <= stored.expiresAt) {
           this.stats.unchanged++;
-          merged.set(key, value);
+          merged.set(key, { value });
           continue;
         }
-        const write = { tableKey: this.tableKeyOf(key), properties: toProperties(text), expiresAt, etag: stored?.etag };
-        planned.push({ key, write, text, value });
+        const tableKey = this.tableKeyOf(key);
+        const evaluated = emit?.(key, value);
+        const emission = evaluated && !taken.has(evaluated.id) ? evaluated : undefined;
+        const companion = emission
+          ? emissionEntity({
+              partitionKey: tableKey.partitionKey,
+              id: emission.id,
+              row: emission.row,
+              stateExpiresAt: expiresAt,
+              pending: this.outbox !== undefined,
+              leaseUntil: this.now() + FIRST_LEASE_MS,
+            })
+          : undefined;
+        const write: PlannedWrite = { tableKey, properties: toProperties(text), expiresAt, etag: stored?.etag, ...(companion ? { companion } : {}) };
+        planned.push({ key, write, text, value, emission });
+        if (evaluated && !emission) merged.set(key, { value, alreadyEmitted: evaluated.id });
       }
 
       const outcomes = await sendWrites(
@@ -297,13 +339,27 @@ export class TableStateStore implements StateStore {
       );
       pending = [];
       outcomes.forEach((outcome, i) => {
-        const { key, write, text, value } = planned[i] as (typeof planned)[number];
-        if (outcome.kind !== "notApplied" && guessed.delete(key)) this.absence?.observe(outcome.kind === "written");
+        const { key, write, text, value, emission } = planned[i] as (typeof planned)[number];
+        if (outcome.kind !== "notApplied" && outcome.kind !== "companionExists" && guessed.delete(key)) this.absence?.observe(outcome.kind === "written");
         if (outcome.kind === "written") {
-          merged.set(key, value);
+          if (emission) {
+            this.stats.emissions++;
+            this.outbox?.committed(
+              emission.id,
+              { partitionKey: write.tableKey.partitionKey, rowKey: write.companion?.rowKey as string },
+              outcome.companionEtag,
+              write.expiresAt,
+            );
+            merged.set(key, { value, emitted: emission });
+          } else if (!merged.get(key)?.alreadyEmitted) merged.set(key, { value });
           if (outcome.etag) this.cache.set(key, { text, etag: outcome.etag, expiresAt: write.expiresAt });
           else this.cache.delete(key);
           return;
+        }
+        merged.delete(key);
+        if (outcome.kind === "companionExists" && emission) {
+          this.stats.emissionsTaken++;
+          taken.add(emission.id);
         }
         if (outcome.kind === "conflict") {
           this.stats.conflicts++;
@@ -339,28 +395,6 @@ export class TableStateStore implements StateStore {
       }
     });
     return new Map(keys.map((key, i) => [key, found[i] ?? null]));
-  }
-
-  private async insertClaim(id: string, expiresAt: number): Promise<boolean> {
-    await this.ready();
-    const { partitionKey, rowKey } = tableKeyOf(id, { buckets: this.buckets, fallbackLabel: "claim" });
-    // A retried insert whose first try landed but whose answer was lost meets its own claim: the owner
-    // token tells it apart from another instance's.
-    const owner = randomUUID();
-    try {
-      await this.attempt(() => {
-        this.stats.claims++;
-        return this.claims.createEntity({ partitionKey, rowKey, expiresAt: int64(expiresAt), owner });
-      });
-      return true;
-    } catch (error) {
-      if (statusOf(error) !== 409) throw error;
-      const existing = await this.attempt(() => {
-        this.stats.claims++;
-        return this.claims.getEntity<{ owner?: string }>(partitionKey, rowKey);
-      });
-      return existing.owner === owner;
-    }
   }
 
   private async sweepTable(client: TableClient, bound: number): Promise<number> {

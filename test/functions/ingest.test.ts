@@ -3,11 +3,15 @@ import { app } from "@azure/functions";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createIngestHandler, ingest } from "../../functions/ingest.js";
 import { INCIDENT_LOG_PREFIX } from "../../functions/logBatchResult.js";
+import type { Runtime } from "../../functions/runtime.js";
+import { deliverTrigger, ingestTrigger, sweepTrigger } from "../../functions/triggers.js";
+import type { IncidentRow } from "../../pipeline/incidents/incidentRow.js";
 import { PartitionedPipelines } from "../../pipeline/partitionedPipelines.js";
 import { MemoryStateStore } from "../../pipeline/state/memoryStateStore.js";
-import type { IncidentRow } from "../../pipeline/incidents/incidentRow.js";
+import { StateStoreError } from "../../pipeline/state/stateStoreError.js";
 import { aksRecord, auditEvent, eventHubMessage, klogRecord } from "../../scripts/synthetic/auditRecords.js";
 import { eventHubTriggerMetadata, invocationContext, type LogLine } from "./eventHubInvocation.js";
+import { startFunctionApp, type TestFunctionApp } from "./functionKit.js";
 
 // A real Event Hub message body from AKS diagnostic settings: 22 kube-audit records of control-plane noise.
 const corpusMessage = readFileSync(new URL("../../../shared/corpus/sysdiglabs-aks-audit-log/event.json", import.meta.url), "utf8");
@@ -56,18 +60,34 @@ function warningsIn(logs: readonly LogLine[]): string[] {
   return logs.filter((line) => line.level === "warning").map((line) => line.message);
 }
 
+const apps: TestFunctionApp[] = [];
+
+async function functionApp(): Promise<TestFunctionApp> {
+  const started = await startFunctionApp({ clock: fixedClock });
+  apps.push(started);
+  return started;
+}
+
 async function runBatch(bodies: unknown[], options: { firstSequenceNumber?: number; metadata?: boolean } = {}) {
-  const handler = createIngestHandler({ pipelines: new PartitionedPipelines({ clock: fixedClock }) });
+  const app = await functionApp();
+  const handler = createIngestHandler(app.runtime);
   const metadata =
     options.metadata === false ? undefined : eventHubTriggerMetadata({ firstSequenceNumber: options.firstSequenceNumber ?? 1234, count: bodies.length });
   const { context, logs } = invocationContext(metadata);
   await handler(bodies, context);
+  // What the log says went out is what Log Analytics received.
+  expect(app.received().map(withoutTime)).toEqual(incidentsIn(logs).map(withoutTime));
   return logs;
 }
 
+function withoutTime({ TimeGenerated: _, ...rest }: IncidentRow): Omit<IncidentRow, "TimeGenerated"> {
+  return rest;
+}
+
 describe("ingest handler", () => {
-  afterEach(() => {
+  afterEach(async () => {
     vi.unstubAllEnvs();
+    await Promise.all(apps.splice(0).map((app) => app.close()));
   });
 
   it("logs a pod-exec incident for an exec into a pod", async () => {
@@ -154,7 +174,7 @@ describe("ingest handler", () => {
   });
 
   it("ignores a sequenceNumberArray of the wrong length rather than misplace records", async () => {
-    const handler = createIngestHandler({ pipelines: new PartitionedPipelines({ clock: fixedClock }) });
+    const handler = createIngestHandler((await functionApp()).runtime);
     const metadata = eventHubTriggerMetadata({ firstSequenceNumber: 1234, count: 2 });
     const { context, logs } = invocationContext({ ...metadata, sequenceNumberArray: [1234], systemPropertiesArray: undefined });
 
@@ -168,7 +188,7 @@ describe("ingest handler", () => {
   });
 
   it("processes a single body as a batch of one if the binding ever delivers one", async () => {
-    const handler = createIngestHandler({ pipelines: new PartitionedPipelines({ clock: fixedClock }) });
+    const handler = createIngestHandler((await functionApp()).runtime);
     const { context, logs } = invocationContext(eventHubTriggerMetadata({ firstSequenceNumber: 1234, count: 1 }));
 
     await handler(execBatch[1] as unknown as unknown[], context);
@@ -177,21 +197,45 @@ describe("ingest handler", () => {
     expect(warningsIn(logs)).toEqual([]);
   });
 
-  it("lets a failure of the pipeline itself propagate", async () => {
-    const store = new MemoryStateStore();
-    store.mergeWrite = () => Promise.reject(new Error("state store unavailable"));
-    const handler = createIngestHandler({ pipelines: new PartitionedPipelines({ store }) });
+  it("throws when the state store is unavailable, so the trigger's retry policy runs the batch again", async () => {
+    const app = await functionApp();
+    const store = new MemoryStateStore({ outbox: true });
+    store.mergeWrite = () =>
+      Promise.reject(
+        new StateStoreError({ operation: "mergeWrite", keyCount: 1, table: "kubetrailstate", reason: "unavailable", cause: new Error("ECONNREFUSED") }),
+      );
+    const handler = createIngestHandler({ ...app.runtime, pipelines: new PartitionedPipelines({ store }) });
     const { context } = invocationContext(eventHubTriggerMetadata({ firstSequenceNumber: 1234, count: 1 }));
 
-    await expect(handler([execBatch[1]], context)).rejects.toThrow("state store unavailable");
+    await expect(handler([execBatch[1]], context)).rejects.toThrow(/state store mergeWrite of 1 key\(s\) in table kubetrailstate failed \(unavailable\)/);
   });
 
-  it("builds its pipeline on first use and retries a build that failed", async () => {
-    const build = vi
-      .fn<() => Promise<PartitionedPipelines>>()
-      .mockRejectedValueOnce(new Error("config unreadable"))
-      .mockResolvedValue(new PartitionedPipelines({ clock: fixedClock }));
-    const handler = createIngestHandler({ pipelines: build });
+  it("records a batch it can never process by its place in the hub, and does not block the partition", async () => {
+    const app = await functionApp();
+    const store = new MemoryStateStore({ outbox: true });
+    store.mergeWrite = () => Promise.reject(new StateStoreError({ operation: "mergeWrite", keyCount: 1, table: "kubetrailstate", reason: "value too large" }));
+    const recorded: unknown[] = [];
+    const runtime: Runtime = {
+      ...app.runtime,
+      pipelines: new PartitionedPipelines({ store }),
+      quarantine: { put: async (entries) => void recorded.push(...entries) },
+    };
+    const { context, logs } = invocationContext(eventHubTriggerMetadata({ firstSequenceNumber: 1234, count: 1 }));
+
+    await createIngestHandler(runtime)([execBatch[1]], context);
+
+    expect(recorded).toEqual([
+      { reason: expect.stringMatching(/^batch not processed: .*value too large/), location: "partition 3 sequence 1234", auditId: undefined, excerpt: "" },
+    ]);
+    expect(logs.filter((line) => line.level === "error").map((line) => line.message)).toEqual([
+      expect.stringMatching(/^partition 3 sequence 1234: batch not processed/),
+    ]);
+  });
+
+  it("builds its runtime on first use and retries a build that failed", async () => {
+    const { runtime } = await functionApp();
+    const build = vi.fn<() => Promise<Runtime>>().mockRejectedValueOnce(new Error("config unreadable")).mockResolvedValue(runtime);
+    const handler = createIngestHandler(build);
     expect(build).not.toHaveBeenCalled();
 
     await expect(handler([execBatch[1]], invocationContext().context)).rejects.toThrow("config unreadable");
@@ -201,24 +245,33 @@ describe("ingest handler", () => {
     expect(build).toHaveBeenCalledTimes(2);
   });
 
-  it("runs the default handler on a pipeline built from the app settings", async () => {
+  it("runs the default handler on a runtime built from the process's app settings; an upload it cannot make waits in the outbox", async () => {
+    const app = await functionApp();
+    vi.stubEnv("KUBETRAIL_STATE", "memory");
+    vi.stubEnv("KUBETRAIL_INGESTION_ENDPOINT", app.server.url);
+    vi.stubEnv("KUBETRAIL_DCR_ID", "dcr-0123456789abcdef0123456789abcdef");
     vi.stubEnv("KUBETRAIL_CONFIG_FILE", "");
+    // No credential reaches a token here, and the test certificate is not trusted: the upload fails.
+    vi.stubEnv("AZURE_CLIENT_ID", "");
     const { context, logs } = invocationContext(eventHubTriggerMetadata({ firstSequenceNumber: 77, count: 1, partitionId: "0" }));
 
     await ingest([execBatch[1]], context);
 
     expect(incidentsIn(logs).map((row) => row.DetectionId)).toEqual(["pod-exec"]);
+    expect(warningsIn(logs)).toEqual([expect.stringMatching(/^1 incident rows not delivered yet, left to the deliver timer: /)]);
+    expect(app.received()).toEqual([]);
   });
 });
 
 describe("functions/index.ts", () => {
-  it("registers the ingest handler as a batched Event Hub trigger", async () => {
+  it("registers the ingest handler as a batched Event Hub trigger with a retry policy, and the two timers", async () => {
     // Outside the Functions host the library warns that it runs in test mode and skips registration.
     const libraryWarnings: string[] = [];
     vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => {
       libraryWarnings.push(args.map(String).join(" "));
     });
     const register = vi.spyOn(app, "eventHub");
+    const timers = vi.spyOn(app, "timer");
 
     await import("../../functions/index.js");
 
@@ -228,8 +281,15 @@ describe("functions/index.ts", () => {
       eventHubName: "%EVENTHUB_NAME%",
       consumerGroup: "%EVENTHUB_CONSUMER_GROUP%",
       cardinality: "many",
+      retry: ingestTrigger.retry,
       handler: ingest,
     });
+    // Retried until it succeeds: no checkpoint is written meanwhile, so the hub keeps the batch.
+    expect(ingestTrigger.retry).toMatchObject({ strategy: "exponentialBackoff", maxRetryCount: -1 });
+    expect(timers.mock.calls.map(([name, options]) => [name, options.schedule])).toEqual([
+      ["deliver", deliverTrigger.schedule],
+      ["sweep", sweepTrigger.schedule],
+    ]);
     for (const warning of libraryWarnings) expect(warning).toMatch(/"@azure\/functions" package (to|is in) test mode/);
   });
 });

@@ -4,7 +4,7 @@ import { TableClient } from "@azure/data-tables";
 import type { IncidentRow } from "../../pipeline/incidents/incidentRow.js";
 import { DecodedBatch, type InputMessage, type Pipeline } from "../../pipeline/pipeline.js";
 import type { RetrySettings } from "../../pipeline/state/retry.js";
-import type { StateCodec, StateStore } from "../../pipeline/state/stateStore.js";
+import type { MergeOutcome, StateCodec, StateStore } from "../../pipeline/state/stateStore.js";
 import { TableStateStore, type TableStoreSettings } from "../../pipeline/state/tableStateStore.js";
 import { newPipeline } from "../support/harness.js";
 
@@ -29,9 +29,14 @@ export const QUICK_RETRY: RetrySettings = {
 let tables = 0;
 
 /** Table names no other test in this run uses. */
-export function freshTables(): { stateTable: string; claimsTable: string } {
+export function freshTables(): { stateTable: string } {
   const id = `${process.pid.toString(36)}${(tables++).toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
-  return { stateTable: `s${id}`, claimsTable: `c${id}` };
+  return { stateTable: `s${id}` };
+}
+
+/** The merged values of a mergeWrite's outcomes. */
+export function valuesOf<T>(outcomes: ReadonlyMap<string, MergeOutcome<T>>): Map<string, T> {
+  return new Map([...outcomes].map(([key, outcome]) => [key, outcome.value]));
 }
 
 export function tableStore(connectionString: string, settings: TableStoreSettings = {}): TableStateStore {

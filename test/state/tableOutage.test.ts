@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { IncidentRow } from "../../pipeline/incidents/incidentRow.js";
 import { MemoryStateStore } from "../../pipeline/state/memoryStateStore.js";
+import type { IncidentOutbox } from "../../pipeline/state/incidentOutbox.js";
 import { StateStoreError } from "../../pipeline/state/stateStoreError.js";
 import { type Azurite, devConnectionString, startAzurite } from "../support/azurite.js";
 import { comparable, newPipeline } from "../support/harness.js";
@@ -58,15 +59,16 @@ describe("Table Storage outage", () => {
     expect(comparable(rows)).toEqual(baseline);
   });
 
-  test("a claim during an outage fails with its own operation name, and succeeds once back", async () => {
-    const store = tableStore(devConnectionString(proxy.port), freshTables());
+  test("outbox operations during an outage fail with their own operation name, and succeed once back", async () => {
+    const store = tableStore(devConnectionString(proxy.port), { ...freshTables(), outbox: true });
     await store.open();
+    const outbox = store.outbox as IncidentOutbox;
     await proxy.pause();
     try {
-      await expect(store.claim("kt-x#1", 1)).rejects.toMatchObject({ name: "StateStoreError", operation: "claim", keyCount: 1 });
+      await expect(outbox.pending()).rejects.toMatchObject({ name: "StateStoreError", operation: "outbox", reason: "unavailable" });
     } finally {
       await proxy.resume();
     }
-    expect(await store.claim("kt-x#1", 1)).toBe(true);
+    expect(await outbox.pending()).toEqual([]);
   });
 });

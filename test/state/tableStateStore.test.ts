@@ -1,18 +1,19 @@
 /**
  * The Table Storage state store against Azurite, through the real SDK: racing writers lose no update,
- * any username is a safe key, large values survive, claims are insert-if-absent, sweeping deletes what
- * expired and nothing else.
+ * any username is a safe key, large values survive, emissions are committed with their state once, the
+ * outbox leases and keeps what is undelivered, sweeping deletes what expired and nothing else.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { stateKeyOf } from "../../pipeline/detect/engine.js";
 import { createStateStore, StateSpecError } from "../../pipeline/state/createStateStore.js";
 import { MemoryStateStore } from "../../pipeline/state/memoryStateStore.js";
-import type { StateEntry } from "../../pipeline/state/stateStore.js";
+import { FIRST_LEASE_MS, type IncidentOutbox } from "../../pipeline/state/incidentOutbox.js";
+import type { EmitFn, StateEntry } from "../../pipeline/state/stateStore.js";
 import { StateStoreError } from "../../pipeline/state/stateStoreError.js";
 import { TableStateStore } from "../../pipeline/state/tableStateStore.js";
 import { type Azurite, startAzurite } from "../support/azurite.js";
-import { freshTables, QUICK_RETRY, setCodec, snapshot, tableStore } from "./stateKit.js";
+import { freshTables, QUICK_RETRY, setCodec, snapshot, tableStore, valuesOf } from "./stateKit.js";
 
 let azurite: Azurite;
 
@@ -40,13 +41,13 @@ describe("racing writers", () => {
     await a.mergeWrite(entries({ k: ["base"] }), setCodec);
     await a.read(["k"], setCodec);
     await b.read(["k"], setCodec);
-    expect(await a.mergeWrite(entries({ k: ["from-a"] }), setCodec)).toEqual(new Map([["k", ["base", "from-a"]]]));
+    expect(valuesOf(await a.mergeWrite(entries({ k: ["from-a"] }), setCodec))).toEqual(new Map([["k", ["base", "from-a"]]]));
     // b's cached ETag is now stale.
-    expect(await b.mergeWrite(entries({ k: ["from-b"] }), setCodec)).toEqual(new Map([["k", ["base", "from-a", "from-b"]]]));
+    expect(valuesOf(await b.mergeWrite(entries({ k: ["from-b"] }), setCodec))).toEqual(new Map([["k", ["base", "from-a", "from-b"]]]));
     expect(b.stats.conflicts).toBe(1);
     // a's cache is stale too: its next write conflicts, re-reads and keeps b's item.
     await a.mergeWrite(entries({ k: ["again-a"] }), setCodec);
-    expect(await tableStore(azurite.connectionString, { stateTable: a.stateTable, claimsTable: a.claimsTable }).read(["k"], setCodec)).toEqual(
+    expect(await tableStore(azurite.connectionString, { stateTable: a.stateTable }).read(["k"], setCodec)).toEqual(
       new Map([["k", ["again-a", "base", "from-a", "from-b"]]]),
     );
   });
@@ -173,7 +174,7 @@ describe("cache and per-batch I/O", () => {
     expect(store.stats.reads).toBeLessThan(5);
     expect(store.stats.reads + store.stats.blindInserts).toBe(10);
     await other.mergeWrite(entries({ existing: ["theirs"] }), setCodec);
-    expect(await store.mergeWrite(entries({ existing: ["ours"] }), setCodec)).toEqual(new Map([["existing", ["ours", "theirs"]]]));
+    expect(valuesOf(await store.mergeWrite(entries({ existing: ["ours"] }), setCodec))).toEqual(new Map([["existing", ["ours", "theirs"]]]));
     expect(store.stats.conflicts).toBe(1);
   });
 
@@ -186,32 +187,106 @@ describe("cache and per-batch I/O", () => {
   });
 });
 
-describe("claims", () => {
-  test("insert-if-absent: the first claim wins, every later one, in any process, loses", async () => {
+/** Emits `id` for every write of key `k`, with the merged value as the row. */
+function emitting(id: string): EmitFn<string[]> {
+  return (key, merged) => (key === "k" ? { id, row: JSON.stringify(merged) } : undefined);
+}
+
+describe("emissions", () => {
+  test("committed with the state write that produced them, once: a second write of the same id emits nothing", async () => {
     const [a, b] = twoProcesses();
-    expect(await a.claim("kt-1#1", 1_000)).toBe(true);
-    expect(await a.claim("kt-1#1", 1_000)).toBe(false);
-    expect(await b.claim("kt-1#1", 1_000)).toBe(false);
-    const results = await Promise.all([a.claim("kt-1#2", 1_000), a.claim("kt-1#2", 1_000), b.claim("kt-1#2", 1_000), b.claim("kt-1#2", 1_000)]);
-    expect(results.filter(Boolean)).toHaveLength(1);
-    expect(a.stats.claimCacheHits).toBe(1);
+    const first = await a.mergeWrite(entries({ k: ["a"] }), setCodec, emitting("kt-1#1"));
+    expect(first.get("k")?.emitted).toEqual({ id: "kt-1#1", row: '["a"]' });
+    // Another process brings a different state that evaluates to the same revision: its write lands
+    // (the transaction is sent again without the emission), the emission does not.
+    const second = await b.mergeWrite(entries({ k: ["b"] }), setCodec, emitting("kt-1#1"));
+    expect(second.get("k")).toEqual({ value: ["a", "b"], alreadyEmitted: "kt-1#1" });
+    expect(b.stats.emissionsTaken).toBe(1);
+    expect(await a.read(["k"], setCodec)).toEqual(new Map([["k", ["a", "b"]]]));
+  });
+
+  test("a redelivered batch changes no state, so it writes nothing and emits nothing", async () => {
+    const store = tableStore(azurite.connectionString, freshTables());
+    await store.mergeWrite(entries({ k: ["a"] }), setCodec, emitting("kt-1#1"));
+    const writes = store.stats.writes + store.stats.batches;
+    const again = await store.mergeWrite(entries({ k: ["a"] }), setCodec, emitting("kt-1#1"));
+    expect(again.get("k")).toEqual({ value: ["a"] });
+    expect(store.stats.writes + store.stats.batches).toBe(writes);
+  });
+
+  test("racing processes emitting one id for one key: exactly one emits, no update is lost", async () => {
+    const tables = freshTables();
+    const stores = Array.from({ length: 4 }, () => tableStore(azurite.connectionString, tables));
+    const outcomes = await Promise.all(stores.map((store, i) => store.mergeWrite(entries({ k: [`w${i}`] }), setCodec, emitting("kt-1#1"))));
+    expect(outcomes.filter((o) => o.get("k")?.emitted)).toHaveLength(1);
+    expect(await stores[0]?.read(["k"], setCodec)).toEqual(new Map([["k", ["w0", "w1", "w2", "w3"]]]));
+  });
+});
+
+describe("outbox", () => {
+  test("an emission stays pending until delivered: leased first by its writer, then by whoever asks after the lease", async () => {
+    let now = 1_000_000;
+    const tables = freshTables();
+    const writer = tableStore(azurite.connectionString, { ...tables, outbox: true, now: () => now });
+    const timer = tableStore(azurite.connectionString, { ...tables, outbox: true, now: () => now });
+    await writer.mergeWrite(entries({ k: ["a"] }), setCodec, emitting("kt-1#1"));
+    const outbox = timer.outbox as IncidentOutbox;
+    expect(await outbox.pending()).toEqual([{ id: "kt-1#1", row: '["a"]', attempts: 0 }]);
+    // The writer holds the first lease.
+    expect(await outbox.lease({ now, leaseMs: 60_000, limit: 10 })).toEqual([]);
+    now += FIRST_LEASE_MS + 1;
+    expect(await outbox.lease({ now, leaseMs: 60_000, limit: 10 })).toEqual([{ id: "kt-1#1", row: '["a"]', attempts: 0 }]);
+    // Leased now: nobody else gets it until the lease runs out.
+    expect(await (writer.outbox as IncidentOutbox).lease({ now, leaseMs: 60_000, limit: 10 })).toEqual([]);
+    await outbox.markFailed([{ id: "kt-1#1", error: "HTTP 503", retryAt: now + 30_000 }]);
+    expect(await outbox.pending()).toEqual([{ id: "kt-1#1", row: '["a"]', attempts: 1, lastError: "HTTP 503" }]);
+    expect(await outbox.lease({ now: now + 29_000, leaseMs: 60_000, limit: 10 })).toEqual([]);
+    const [retry] = await outbox.lease({ now: now + 31_000, leaseMs: 60_000, limit: 10 });
+    expect(retry).toMatchObject({ id: "kt-1#1", attempts: 1 });
+    // The writer's delivery came late, after the timer leased it: marking still settles it once.
+    await (writer.outbox as IncidentOutbox).markDelivered(["kt-1#1"]);
+    await outbox.markDelivered(["kt-1#1"]);
+    expect(await outbox.pending()).toEqual([]);
+  });
+
+  test("a sweep deletes delivered emissions with their state, and never a pending one", async () => {
+    const store = tableStore(azurite.connectionString, { ...freshTables(), outbox: true });
+    await store.mergeWrite(entries({ k: ["a"] }), setCodec, emitting("kt-1#1"));
+    await store.mergeWrite(entries({ k: ["b"] }), setCodec, emitting("kt-1#2"));
+    const outbox = store.outbox as IncidentOutbox;
+    await outbox.markDelivered(["kt-1#1"]);
+    expect(await store.sweep(Number.POSITIVE_INFINITY)).toBe(2);
+    expect((await outbox.pending()).map((e) => e.id)).toEqual(["kt-1#2"]);
+  });
+});
+
+describe("progress", () => {
+  test("keeps each source's latest event time, whichever process records it", async () => {
+    const [a, b] = twoProcesses();
+    await a.recordProgress("hub/0", 5_000);
+    await b.recordProgress("hub/0", 4_000);
+    await b.recordProgress("hub/1", 7_000);
+    const progress = await a.progress();
+    expect([...progress].map(([source, p]) => [source, p.eventTime]).sort()).toEqual([
+      ["hub/0", 5_000],
+      ["hub/1", 7_000],
+    ]);
+    for (const p of progress.values()) expect(p.recordedAt).toBeGreaterThan(Date.parse("2025-01-01"));
   });
 });
 
 describe("sweep", () => {
-  test("deletes state and claims that expired before the watermark, in both tables, and nothing else", async () => {
+  test("deletes state and emissions that expired before the watermark, and nothing else", async () => {
     const tables = freshTables();
     const store = tableStore(azurite.connectionString, { ...tables, partitionBuckets: 1 });
     const expired = new Map(Array.from({ length: 150 }, (_, i) => [`old${i}`, { value: [`${i}`], expiresAt: 1763632800000 + i }]));
     await store.mergeWrite(expired, setCodec);
     await store.mergeWrite(entries({ live: ["x"] }, 1763632900000), setCodec);
-    await store.claim("kt-old#1", 1763632800000);
-    await store.claim("kt-live#1", 1763632900000);
-    expect(await store.sweep(1763632800100)).toBe(101);
+    await store.mergeWrite(entries({ k: ["x"] }, 1763632800000), setCodec, emitting("kt-old#1"));
+    expect(await store.sweep(1763632800100)).toBe(102);
     expect(await store.sweep(1763632899999)).toBe(50);
     expect(await store.sweep(1763632899999)).toBe(0);
     expect((await snapshot(azurite.connectionString, tables.stateTable)).map((e) => e.rowKey)).toEqual(["live"]);
-    expect((await snapshot(azurite.connectionString, tables.claimsTable)).map((e) => e.rowKey)).toEqual(["kt-live%231"]);
     // A swept key is gone for the store that swept it too, and can be written afresh.
     expect(await store.read(["old1"], setCodec)).toEqual(new Map());
     await store.mergeWrite(entries({ old1: ["new"] }), setCodec);
@@ -225,7 +300,7 @@ describe("createStateStore", () => {
     const tables = freshTables();
     const store = await createStateStore(azurite.connectionString, tables);
     expect(store).toBeInstanceOf(TableStateStore);
-    expect(await snapshot(azurite.connectionString, tables.claimsTable)).toEqual([]);
+    expect(await snapshot(azurite.connectionString, tables.stateTable)).toEqual([]);
   });
 
   test("rejects what it cannot use without echoing it", async () => {

@@ -1,5 +1,5 @@
 import { MemoryStateStore } from "../../pipeline/state/memoryStateStore.js";
-import type { StateCodec, StateEntry, StateStore } from "../../pipeline/state/stateStore.js";
+import type { EmitFn, MergeOutcome, SourceProgress, StateCodec, StateEntry, StateStore } from "../../pipeline/state/stateStore.js";
 
 /**
  * A shared in-memory store whose every operation yields a random number of event-loop turns first, so
@@ -20,14 +20,19 @@ export class ShuffledStore implements StateStore {
     return this.inner.read(keys, codec);
   }
 
-  async mergeWrite<T>(entries: ReadonlyMap<string, StateEntry<T>>, codec: StateCodec<T>): Promise<Map<string, T>> {
+  async mergeWrite<T>(entries: ReadonlyMap<string, StateEntry<T>>, codec: StateCodec<T>, emit?: EmitFn<T>): Promise<Map<string, MergeOutcome<T>>> {
     await this.jitter();
-    return this.inner.mergeWrite(entries, codec);
+    return this.inner.mergeWrite(entries, codec, emit);
   }
 
-  async claim(id: string, expiresAt: number): Promise<boolean> {
+  async recordProgress(source: string, eventTime: number): Promise<void> {
     await this.jitter();
-    return this.inner.claim(id, expiresAt);
+    return this.inner.recordProgress(source, eventTime);
+  }
+
+  async progress(): Promise<Map<string, SourceProgress>> {
+    await this.jitter();
+    return this.inner.progress();
   }
 
   async sweep(watermark: number): Promise<number> {
