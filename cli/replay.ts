@@ -8,6 +8,8 @@ import { finished } from "node:stream/promises";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { coreDetections } from "../detections/index.js";
 import { ConfigError, loadSettingsFile, resolveSettings } from "../pipeline/config/settings.js";
+import { DeliveryQueue } from "../pipeline/deliver/deliveryQueue.js";
+import { DEFAULT_STREAM, IngestionConfigError, LogsIngestionSink } from "../pipeline/deliver/logsIngestionSink.js";
 import { InputError } from "../pipeline/replay/readInputs.js";
 import { runReplay } from "../pipeline/replay/runReplay.js";
 import { createStateStore, StateSpecError } from "../pipeline/state/createStateStore.js";
@@ -37,6 +39,11 @@ const program = new Command("replay")
   .option("--quarantine <file>", "write malformed records with reasons (JSON lines) here")
   .option("--cluster <resourceId>", "AKS resource id for records that name none (raw kube-apiserver audit.log)")
   .option("--strict", `exit with ${EXIT.quarantined} when any record was quarantined`)
+  .option("--to-log-analytics", "also send incident rows to Log Analytics through a data collection rule (DefaultAzureCredential, as the Function does)")
+  .addOption(new Option("--ingestion-endpoint <url>", "the DCR's logsIngestion endpoint").env("KUBETRAIL_INGESTION_ENDPOINT"))
+  .addOption(new Option("--dcr-id <id>", "the DCR's immutable id (dcr-…)").env("KUBETRAIL_DCR_ID"))
+  .addOption(new Option("--stream <name>", "the DCR stream").env("KUBETRAIL_STREAM").default(DEFAULT_STREAM))
+  .option("--delivery-patience <seconds>", "how long to keep retrying rows Log Analytics refused, after the input is read", positiveInt, 120)
   .addOption(new Option("--progress <mode>", "progress bar on stderr").choices(["auto", "always", "never"]).default("auto"))
   .option("-q, --quiet", "no progress and no summary")
   .addHelpText(
@@ -55,6 +62,11 @@ interface CliOptions {
   quarantine?: string;
   cluster?: string;
   strict?: boolean;
+  toLogAnalytics?: boolean;
+  ingestionEndpoint?: string;
+  dcrId?: string;
+  stream: string;
+  deliveryPatience: number;
   progress: "auto" | "always" | "never";
   quiet?: boolean;
 }
@@ -81,9 +93,15 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   let store: StateStore;
+  let delivery: DeliveryQueue | undefined;
   try {
-    store = await createStateStore(options.state);
+    store = await createStateStore(options.state, { outbox: options.toLogAnalytics === true });
+    if (options.toLogAnalytics) delivery = await logAnalyticsDelivery(options, store);
   } catch (error) {
+    if (error instanceof IngestionConfigError) {
+      process.stderr.write(`replay: --to-log-analytics: ${error.message}\n`);
+      return EXIT.usage;
+    }
     if (error instanceof StateSpecError) {
       process.stderr.write(`replay: --state: ${error.message}\n`);
       return EXIT.usage;
@@ -95,7 +113,8 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
 
-  const out: NodeJS.WritableStream = options.out ? createWriteStream(options.out) : process.stdout;
+  // Sent to Log Analytics, rows go to stdout only when asked for with --out.
+  const out: NodeJS.WritableStream | undefined = options.out ? createWriteStream(options.out) : delivery ? undefined : process.stdout;
   const quarantineOut: WriteStream | undefined = options.quarantine ? createWriteStream(options.quarantine) : undefined;
   const showProgress = !options.quiet && options.progress !== "never" && (options.progress === "always" || process.stderr.isTTY === true);
   const progress = showProgress ? createProgress(process.stderr) : undefined;
@@ -116,9 +135,10 @@ async function main(argv: readonly string[]): Promise<number> {
       partitions: options.partitions,
       clusterResourceId: options.cluster,
       signal: abort.signal,
-      onIncident: (row) => {
+      onIncident: async (row) => {
         tally.add(row);
-        if (!out.write(`${JSON.stringify(row)}\n`)) return new Promise<void>((resolve) => out.once("drain", () => resolve()));
+        await delivery?.add(row);
+        if (out && !out.write(`${JSON.stringify(row)}\n`)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
       },
       onQuarantine: (entry) => {
         quarantineOut?.write(`${JSON.stringify(entry)}\n`);
@@ -130,6 +150,7 @@ async function main(argv: readonly string[]): Promise<number> {
       },
       onProgress: (p) => progress?.update(p),
     });
+    const delivered = delivery ? await delivery.finish() : undefined;
     progress?.stop();
     if (!options.quiet) {
       const seconds = (performance.now() - started) / 1000;
@@ -142,6 +163,16 @@ async function main(argv: readonly string[]): Promise<number> {
       }
     }
     if (result.aborted) process.stderr.write("replay: stopped by Ctrl-C; the rows above are complete for the input read so far\n");
+    if (delivered) {
+      const where = store instanceof TableStateStore ? `they stay pending in table ${store.stateTable}` : "they were not delivered";
+      if (!options.quiet || delivered.pending > 0) {
+        process.stderr.write(`  log analytics: ${delivered.report.delivered} rows delivered to ${options.stream}\n`);
+      }
+      if (delivered.pending > 0) {
+        process.stderr.write(`replay: ${delivered.pending} incident rows could not be delivered (${delivered.report.errors.join(" | ")}); ${where}\n`);
+        return EXIT.failed;
+      }
+    }
     return options.strict && result.stats.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   } catch (error) {
     progress?.stop();
@@ -152,7 +183,7 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   } finally {
     process.off("SIGINT", onSigint);
-    if (options.out) {
+    if (options.out && out) {
       (out as WriteStream).end();
       await finished(out as WriteStream);
     }
@@ -161,6 +192,21 @@ async function main(argv: readonly string[]): Promise<number> {
       await finished(quarantineOut);
     }
   }
+}
+
+/** The sink and queue for --to-log-analytics, authenticated with DefaultAzureCredential as the Function is. */
+async function logAnalyticsDelivery(options: CliOptions, store: StateStore): Promise<DeliveryQueue> {
+  if (!options.ingestionEndpoint) throw new IngestionConfigError("needs --ingestion-endpoint (or KUBETRAIL_INGESTION_ENDPOINT)");
+  if (!options.dcrId) throw new IngestionConfigError("needs --dcr-id (or KUBETRAIL_DCR_ID)");
+  if (!store.outbox) throw new Error("the state store keeps no outbox");
+  const { DefaultAzureCredential } = await import("@azure/identity");
+  const sink = new LogsIngestionSink({
+    endpoint: options.ingestionEndpoint,
+    ruleId: options.dcrId,
+    streamName: options.stream,
+    credential: new DefaultAzureCredential(),
+  });
+  return new DeliveryQueue({ sink, outbox: store.outbox, patienceMs: options.deliveryPatience * 1000 });
 }
 
 main(process.argv).then(

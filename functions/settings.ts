@@ -5,6 +5,7 @@
  * reads this schema, so a new required setting cannot ship without its Bicep.
  */
 import { z } from "zod";
+import { DEFAULT_STREAM } from "../pipeline/deliver/logsIngestionSink.js";
 
 export class AppSettingsError extends Error {
   override readonly name = "AppSettingsError";
@@ -24,7 +25,7 @@ const httpsUrl = (what: string) =>
       .startsWith("https://", { error: `must be an https URL: ${what}` }),
   );
 
-export const DEFAULT_STREAM = "Custom-KubetrailIncidents_CL";
+export { DEFAULT_STREAM };
 
 export const AppSettingsSchema = z.object({
   /**

@@ -37,6 +37,9 @@ export interface UploadResult {
   readonly failed: FailedRow[];
 }
 
+/** The stream of the incident table's data collection rule. */
+export const DEFAULT_STREAM = "Custom-KubetrailIncidents_CL";
+
 export class IngestionConfigError extends Error {
   override readonly name = "IngestionConfigError";
 }

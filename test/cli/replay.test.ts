@@ -7,6 +7,9 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { IncidentRowSchema } from "../../pipeline/incidents/incidentRow.js";
 import { type Azurite, devConnectionString, startAzurite } from "../support/azurite.js";
+import { IdentityEndpoint } from "../support/identityEndpoint.js";
+import { IngestionServer } from "../support/ingestionServer.js";
+import { testCertificate } from "../support/testCertificate.js";
 import { latestRevisions } from "../support/harness.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -18,9 +21,13 @@ interface Run {
   readonly stderr: string;
 }
 
-function replay(args: readonly string[], stdin?: string): Promise<Run> {
+function replay(args: readonly string[], stdin?: string, env?: Readonly<Record<string, string>>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "cli/replay.ts", ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "cli/replay.ts", ...args], {
+      cwd: ROOT,
+      stdio: ["pipe", "pipe", "pipe"],
+      ...(env ? { env: { ...process.env, ...env } } : {}),
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -36,6 +43,9 @@ const rowsOf = (text: string) =>
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => IncidentRowSchema.parse(JSON.parse(line)));
+
+const RULE_ID = "dcr-0123456789abcdef0123456789abcdef";
+const STREAM = "Custom-KubetrailIncidents_CL";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "kubetrail-cli-"));
 
@@ -156,5 +166,62 @@ describe("npm run replay --state <Azurite connection string>", () => {
     const again = await replay([SAMPLE, "--state", state, "--quiet"]);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe("");
+  });
+});
+
+describe("npm run replay --to-log-analytics", () => {
+  let server: IngestionServer;
+  let identity: IdentityEndpoint;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    server = await IngestionServer.start({ ruleId: RULE_ID, streamName: STREAM });
+    identity = await IdentityEndpoint.start();
+    const dir = tmp();
+    const caFile = join(dir, "ca.pem");
+    writeFileSync(caFile, (await testCertificate()).cert);
+    // The child trusts the test certificate the way an operator trusts a corporate proxy's.
+    env = { ...identity.env, NODE_EXTRA_CA_CERTS: caFile, KUBETRAIL_INGESTION_ENDPOINT: server.url, KUBETRAIL_DCR_ID: RULE_ID };
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await identity?.close();
+  });
+
+  test("sends every incident row once, authenticated with DefaultAzureCredential's managed identity, and says so", async () => {
+    const memory = rowsOf((await replay([SAMPLE])).stdout);
+    const run = await replay(["--to-log-analytics", "--progress", "never", SAMPLE], undefined, env);
+    expect(run.stderr).toContain(`log analytics: ${memory.length} rows delivered to ${STREAM}`);
+    expect(run.code).toBe(0);
+    // Nothing on stdout unless --out asks for it: the rows went to the workspace.
+    expect(run.stdout).toBe("");
+    const received = server.received.map((row) => IncidentRowSchema.parse(row));
+    expect(received.map(({ TimeGenerated: _, ...row }) => row)).toEqual(memory.map(({ TimeGenerated: _, ...row }) => row));
+    expect(new Set(server.requests.map((r) => r.authorization))).toEqual(new Set([`Bearer ${identity.token}`]));
+    expect(identity.requests[0]).toEqual({ resource: "https://monitor.azure.com", apiVersion: "2019-08-01" });
+  });
+
+  test("retries what the endpoint refused, and exits 1 naming what stayed undelivered when it never recovers", async () => {
+    server.setFaults({ script: Array.from({ length: 200 }, () => ({ kind: "status", status: 500 }) as const) });
+    try {
+      const args = ["--to-log-analytics", "--progress", "never", "--ingestion-endpoint", server.url, "--delivery-patience", "3", SAMPLE];
+      const run = await replay(args, undefined, {
+        ...env,
+        KUBETRAIL_INGESTION_ENDPOINT: "",
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/replay: 10 incident rows could not be delivered \(HTTP 500[^)]*\); they were not delivered/);
+      // Tried at once, then again after waiting: more than one request per chunk.
+      expect(server.requests.filter((r) => r.status === 500).length).toBeGreaterThan(2);
+    } finally {
+      server.heal();
+    }
+  }, 30_000);
+
+  test("refuses to start without the DCR it sends to", async () => {
+    const run = await replay(["--to-log-analytics", SAMPLE], undefined, { ...env, KUBETRAIL_DCR_ID: "" });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("replay: --to-log-analytics: needs --dcr-id (or KUBETRAIL_DCR_ID)");
   });
 });
