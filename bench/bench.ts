@@ -3,18 +3,25 @@
  * kube-audit-admin mixes of shared/research/performance.md §3. Per mix: warm up, then rounds in which
  * floor and pipeline take turns batch by batch until each has run at least --min-ms (see measure.ts);
  * the medians of the rounds are reported, and the ratio is the median of the rounds' ratios.
- * Prints a table, then one JSON line with the numbers (always the last line of stdout).
+ * Then Table Storage transactions per 1,000 events for each mix, against an Azurite this run starts
+ * (see tableTransactions.ts). Prints a table, then one JSON line with the numbers (always the last line
+ * of stdout).
  *
  *   npm run bench -- [--messages 300] [--rounds 3] [--min-ms 1200] [--warmup-ms 3000] [--seed N]
  */
 import { parseArgs } from "node:util";
 import type { InputMessage } from "../pipeline/pipeline.js";
 import { buildMix, type Mix, type MixName } from "../scripts/synthetic/benchMixes.js";
+import { startAzurite } from "../test/support/azurite.js";
 import { median, pairedRound } from "./measure.js";
+import { countTableTransactions, type TransactionCount } from "./tableTransactions.js";
 
 const BATCH_MESSAGES = 100;
 const TARGET_RATIO = 0.8;
 const TARGET_KUBE_AUDIT_EVENTS_PER_SEC = 40_000;
+/** Records per pipeline batch for the transaction count: the replay default, smaller than a trigger batch. */
+const TRANSACTION_BATCH_RECORDS = 100;
+const TARGET_TRANSACTIONS_PER_1000 = 5;
 
 const { values: args } = parseArgs({
   options: {
@@ -110,6 +117,22 @@ async function main(): Promise<void> {
   }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
 
+  const transactions: Record<MixName, TransactionCount> = {} as Record<MixName, TransactionCount>;
+  const azurite = await startAzurite();
+  try {
+    for (const name of ["kube-audit", "kube-audit-admin"] as const) {
+      const mix = buildMix(name, { messages: MESSAGES, seed: SEED });
+      transactions[name] = await countTableTransactions(
+        azurite.connectionString,
+        `bench${name.replaceAll("-", "")}${Date.now()}`,
+        mix.messages,
+        TRANSACTION_BATCH_RECORDS,
+      );
+    }
+  } finally {
+    await azurite.stop();
+  }
+
   const widths = [17, 12, 12, 7, 20, 15, 9];
   out();
   out(row(["mix", "floor ev/s", "pipeline ev/s", "ratio", "event bytes s/m/l", "wire B/record", "input MiB"], widths));
@@ -137,6 +160,19 @@ async function main(): Promise<void> {
     `targets: ratio ≥ ${TARGET_RATIO} kube-audit ${verdict(ka.ratio >= TARGET_RATIO)}, kube-audit-admin ${verdict(kaa.ratio >= TARGET_RATIO)}; ` +
       `kube-audit ≥ ${k(TARGET_KUBE_AUDIT_EVENTS_PER_SEC)} ev/s per core ${verdict(ka.pipelineEventsPerSec >= TARGET_KUBE_AUDIT_EVENTS_PER_SEC)}`,
   );
+  out();
+  out(`Table Storage transactions (Azurite, batches of ${TRANSACTION_BATCH_RECORDS} records, outbox delivery included):`);
+  for (const [name, t] of Object.entries(transactions)) {
+    const parts = Object.entries(t.breakdown)
+      .map(([kind, n]) => `${n} ${kind}`)
+      .join(", ");
+    out(
+      `  ${name}: ${t.requests} requests for ${t.events} events (${t.selected} selected, ${t.incidents} incidents) = ${t.perThousandEvents.toFixed(2)} per 1,000 events; ${parts}`,
+    );
+  }
+  out(
+    `target: ≤ ${TARGET_TRANSACTIONS_PER_1000} per 1,000 events on kube-audit ${verdict(transactions["kube-audit"].perThousandEvents <= TARGET_TRANSACTIONS_PER_1000)}`,
+  );
   out(
     `peak RSS ${peakRssMiB.toFixed(0)} MiB, of which ${startRssMiB.toFixed(0)} MiB before any input was built (node + tsx); ` +
       `it includes the input messages held in memory (input MiB above) and garbage not yet collected`,
@@ -146,7 +182,15 @@ async function main(): Promise<void> {
     pipelineEventsPerSec: round(r.pipelineEventsPerSec),
     ratio: round(r.ratio, 3),
   });
-  out(JSON.stringify({ kubeAudit: summary(ka), kubeAuditAdmin: summary(kaa), peakRssMiB: round(peakRssMiB, 1), node: process.version }));
+  const perThousand = (name: MixName) => round(transactions[name].perThousandEvents, 2);
+  out(
+    JSON.stringify({
+      kubeAudit: { ...summary(ka), tableTransactionsPer1000Events: perThousand("kube-audit") },
+      kubeAuditAdmin: { ...summary(kaa), tableTransactionsPer1000Events: perThousand("kube-audit-admin") },
+      peakRssMiB: round(peakRssMiB, 1),
+      node: process.version,
+    }),
+  );
 }
 
 await main();
