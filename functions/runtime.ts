@@ -12,8 +12,10 @@ import { LogsIngestionSink } from "../pipeline/deliver/logsIngestionSink.js";
 import { PartitionedPipelines } from "../pipeline/partitionedPipelines.js";
 import { createStateStore, parseStateSpec } from "../pipeline/state/createStateStore.js";
 import type { IncidentOutbox } from "../pipeline/state/incidentOutbox.js";
+import type { RetrySettings } from "../pipeline/state/retry.js";
 import type { StateStore } from "../pipeline/state/stateStore.js";
 import { type QuarantineSink, TableQuarantine } from "../pipeline/state/tableQuarantine.js";
+import type { TableStoreSettings } from "../pipeline/state/tableStateStore.js";
 import { type AppSettings, readAppSettings } from "./settings.js";
 
 export interface Runtime {
@@ -34,6 +36,9 @@ export interface RuntimeOverrides {
   /** Tests pass a stub credential and TLS options for the local ingestion endpoint. */
   readonly credential?: TokenCredential;
   readonly sinkOptions?: Partial<ConstructorParameters<typeof LogsIngestionSink>[0]>;
+  /** Table names, retries, caches of the state store. */
+  readonly storeSettings?: TableStoreSettings;
+  readonly quarantine?: { readonly table?: string; readonly retry?: RetrySettings };
   readonly clock?: () => Date;
 }
 
@@ -41,7 +46,7 @@ export async function createRuntimeFromAppSettings(settings: AppSettings = readA
   const detectionSettings = await detectionSettingsOf(settings);
   const connection = await parseStateSpec(settings.KUBETRAIL_STATE);
   const now = overrides.clock ? () => (overrides.clock as () => Date)().getTime() : Date.now;
-  const store = await createStateStore(connection, { outbox: true, now });
+  const store = await createStateStore(connection, { ...overrides.storeSettings, outbox: true, now });
   const outbox = store.outbox;
   if (!outbox) throw new Error("the state store keeps no outbox");
   const credential = overrides.credential ?? new (await import("@azure/identity")).DefaultAzureCredential();
@@ -57,7 +62,7 @@ export async function createRuntimeFromAppSettings(settings: AppSettings = readA
     store,
     outbox,
     sink,
-    quarantine: connection === "memory" ? undefined : new TableQuarantine(connection),
+    quarantine: connection === "memory" ? undefined : new TableQuarantine({ ...connection, ...overrides.quarantine }),
     now,
   };
 }

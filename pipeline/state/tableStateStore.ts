@@ -112,11 +112,14 @@ function progressKeyOf(source: string): string {
   return JSON.stringify([PROGRESS, source]);
 }
 
-/** Progress as an event time; merging keeps the later one. */
-const maxCodec: StateCodec<number> = {
-  merge: (into, from) => Math.max(into, from),
-  encode: (value) => String(value),
-  decode: (text) => Number(text),
+/**
+ * Progress: the event time reached, and when (this store's clock, the one the sweep compares with, not
+ * the service's Timestamp). Merging keeps the later of each.
+ */
+const progressCodec: StateCodec<SourceProgress> = {
+  merge: (into, from) => ({ eventTime: Math.max(into.eventTime, from.eventTime), recordedAt: Math.max(into.recordedAt, from.recordedAt) }),
+  encode: (value) => JSON.stringify(value),
+  decode: (text) => JSON.parse(text) as SourceProgress,
 };
 
 export class TableStateStore implements StateStore {
@@ -216,8 +219,8 @@ export class TableStateStore implements StateStore {
   }
 
   async recordProgress(source: string, eventTime: number): Promise<void> {
-    const entry = { value: eventTime, expiresAt: eventTime + PROGRESS_TTL_MS };
-    await this.mergeWrite(new Map([[progressKeyOf(source), entry]]), maxCodec);
+    const entry = { value: { eventTime, recordedAt: this.now() }, expiresAt: eventTime + PROGRESS_TTL_MS };
+    await this.mergeWrite(new Map([[progressKeyOf(source), entry]]), progressCodec);
   }
 
   async progress(): Promise<Map<string, SourceProgress>> {
@@ -231,7 +234,7 @@ export class TableStateStore implements StateStore {
           const [, source] = JSON.parse(unescapeKey(entity.rowKey)) as [string, string];
           const text = fromProperties(entity);
           if (text === undefined) continue;
-          found.set(source, { eventTime: Number(text), recordedAt: entity.timestamp ? Date.parse(entity.timestamp) : 0 });
+          found.set(source, progressCodec.decode(text));
         }
         return found;
       });
