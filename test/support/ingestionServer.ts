@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gunzipSync } from "node:zlib";
 import { testCertificate } from "./testCertificate.js";
+import { seededRandom } from "../../scripts/synthetic/auditRecords.js";
 
 /** What the server does with the next upload request that passes validation. */
 export type IngestionFault =
@@ -102,7 +103,7 @@ export class IngestionServer {
   setFaults(plan: FaultPlan): void {
     this.script = [...(plan.script ?? [])];
     const random = plan.random;
-    this.random = random ? { next: mulberry32(random.seed), plan: random } : undefined;
+    this.random = random ? { next: seededRandom(random.seed), plan: random } : undefined;
   }
 
   /** No more faults: every valid request is accepted. */
@@ -208,16 +209,4 @@ function decodeRows(body: Buffer, contentEncoding: string | undefined): Ingestio
     return { status: 400, message: "expected a JSON array of objects" };
   }
   return parsed as IngestionRow[];
-}
-
-/** Small seeded PRNG (mulberry32) so random fault runs are reproducible. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
