@@ -5,6 +5,7 @@
  * Upload failures are recorded, never thrown; a failure to record them (the table is down) is thrown, and
  * the row's lease running out brings it back later anyway.
  */
+import { emissionIdOf } from "../incidents/buildIncidentRow.js";
 import type { IncidentRow } from "../incidents/incidentRow.js";
 import type { DeliveryFailure, IncidentOutbox, PendingEmission } from "../state/incidentOutbox.js";
 import type { UploadResult } from "./logsIngestionSink.js";
@@ -69,10 +70,6 @@ export async function drainOutbox(options: DrainOptions): Promise<DeliveryReport
     if (leased.length < (options.batchSize ?? 500)) break;
   }
   return report;
-}
-
-export function emissionIdOf(row: Pick<IncidentRow, "IncidentId" | "Revision">): string {
-  return `${row.IncidentId}#${row.Revision}`;
 }
 
 interface Delivery {

@@ -4,7 +4,7 @@
  * as it is written, and its incident revision is committed with that write: a revision is emitted exactly
  * once, whichever instance or redelivery gets there first, and never lost between the two.
  */
-import { buildIncidentRow, incidentIdOf, revisionOf } from "../incidents/buildIncidentRow.js";
+import { buildIncidentRow, emissionIdOf, incidentIdOf, revisionOf } from "../incidents/buildIncidentRow.js";
 import type { IncidentRow } from "../incidents/incidentRow.js";
 import type { AuditEvent } from "../normalize/auditEvent.js";
 import type { ResolvedSettings } from "../config/settings.js";
@@ -147,7 +147,7 @@ export class DetectionEngine {
         severity: item.settings.severity ?? finding.severity,
         now: this.clock(),
       });
-      const id = `${incidentId}#${revision}`;
+      const id = emissionIdOf(row);
       built.set(id, row);
       return { id, row: JSON.stringify(row) };
     };

@@ -21,6 +21,11 @@ export function revisionOf(state: IncidentState, finding: Finding): number {
   return Math.max(1, state.observations.size - finding.qualifyingEvents + 1);
 }
 
+/** `IncidentId#Revision`: what is emitted, and delivered, exactly once. */
+export function emissionIdOf(row: Pick<IncidentRow, "IncidentId" | "Revision">): string {
+  return `${row.IncidentId}#${row.Revision}`;
+}
+
 export function buildIncidentRow(args: {
   readonly detection: Detection;
   readonly state: IncidentState;

@@ -55,12 +55,12 @@ export function fromProperties(entity: Readonly<Record<string, unknown>>): strin
  * Bytes the entity takes on the wire, for keeping a transaction under 4 MiB: JSON text, with Binary as
  * base64. An over-estimate is harmless (a smaller transaction), an under-estimate is not.
  */
-export function wireBytes(properties: ValueProperties, partitionKey: string, rowKey: string): number {
+export function wireBytes(properties: Readonly<Record<string, unknown>>, partitionKey: string, rowKey: string): number {
   let bytes = 512 + partitionKey.length + rowKey.length;
   for (const value of Object.values(properties)) {
     if (typeof value === "string") bytes += Buffer.byteLength(JSON.stringify(value));
     else if (value instanceof Uint8Array) bytes += Math.ceil(value.length / 3) * 4 + 64;
-    else bytes += 32;
+    else bytes += 64;
   }
   return bytes;
 }

@@ -93,7 +93,8 @@ function chunk(writes: readonly PlannedWrite[]): number[][] {
     let operations = 0;
     for (const i of group) {
       const write = writes[i] as PlannedWrite;
-      const size = wireBytes(write.properties, write.tableKey.partitionKey, write.tableKey.rowKey) + (write.companion ? companionBytes(write.companion) : 0);
+      // A companion entity holds its own keys, so its properties count them.
+      const size = wireBytes(write.properties, write.tableKey.partitionKey, write.tableKey.rowKey) + (write.companion ? wireBytes(write.companion, "", "") : 0);
       const ops = write.companion ? 2 : 1;
       if (current.length > 0 && (operations + ops > MAX_TRANSACTION_OPERATIONS || bytes + size > MAX_TRANSACTION_BYTES)) {
         chunks.push(current);
@@ -163,16 +164,6 @@ async function sendChunk(writes: readonly PlannedWrite[], sender: WriteSender): 
       return failed.companion ? { kind: "companionExists" } : { kind: "conflict" };
     });
   }
-}
-
-function companionBytes(entity: Readonly<Record<string, unknown>>): number {
-  let bytes = 512;
-  for (const value of Object.values(entity)) {
-    if (typeof value === "string") bytes += Buffer.byteLength(JSON.stringify(value));
-    else if (value instanceof Uint8Array) bytes += Math.ceil(value.length / 3) * 4 + 64;
-    else bytes += 64;
-  }
-  return bytes;
 }
 
 /** The service names the failed operation of a transaction in its message: `"3:The update condition…"`. */

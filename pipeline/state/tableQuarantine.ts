@@ -4,14 +4,13 @@
  * (partition and sequence number), so a redelivered batch overwrites its own entries instead of adding
  * more. The excerpt is the pipeline's, already cut before anything that may hold a secret.
  */
-import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
 import type { QuarantineEntry } from "../decode/quarantine.js";
 import { mapLimit } from "./concurrency.js";
 import { classify, type ResolvedRetry, resolveRetry, type RetrySettings } from "./retry.js";
 import { StateStoreError } from "./stateStoreError.js";
 import { type TableConnection, tableClient } from "./tableConnection.js";
-import { MAX_KEY_CHARS, escapeKey } from "./tableKeys.js";
+import { rowKeyOf } from "./tableKeys.js";
 
 export interface QuarantineSink {
   put(entries: readonly QuarantineEntry[], now: Date): Promise<void>;
@@ -67,9 +66,4 @@ export class TableQuarantine implements QuarantineSink {
       });
     }
   }
-}
-
-function rowKeyOf(location: string): string {
-  const escaped = escapeKey(location);
-  return escaped.length <= MAX_KEY_CHARS ? escaped : `${escaped.slice(0, 400)}~${createHash("sha256").update(location).digest("base64url")}`;
 }

@@ -294,7 +294,7 @@ export class TableStateStore implements StateStore {
         }
       }
 
-      const planned: { key: string; write: PlannedWrite; text: string; value: T; emission: Emission | undefined }[] = [];
+      const planned: { key: string; write: PlannedWrite; text: string; value: T; emission: Emission | undefined; taken: string | undefined }[] = [];
       for (const key of pending) {
         const entry = entries.get(key) as StateEntry<T>;
         const stored = known.get(key) ?? null;
@@ -321,8 +321,7 @@ export class TableStateStore implements StateStore {
             })
           : undefined;
         const write: PlannedWrite = { tableKey, properties: toProperties(text), expiresAt, etag: stored?.etag, ...(companion ? { companion } : {}) };
-        planned.push({ key, write, text, value, emission });
-        if (evaluated && !emission) merged.set(key, { value, alreadyEmitted: evaluated.id });
+        planned.push({ key, write, text, value, emission, taken: emission ? undefined : evaluated?.id });
       }
 
       const outcomes = await sendWrites(
@@ -342,7 +341,7 @@ export class TableStateStore implements StateStore {
       );
       pending = [];
       outcomes.forEach((outcome, i) => {
-        const { key, write, text, value, emission } = planned[i] as (typeof planned)[number];
+        const { key, write, text, value, emission, taken: alreadyEmitted } = planned[i] as (typeof planned)[number];
         if (outcome.kind !== "notApplied" && outcome.kind !== "companionExists" && guessed.delete(key)) this.absence?.observe(outcome.kind === "written");
         if (outcome.kind === "written") {
           if (emission) {
@@ -353,13 +352,12 @@ export class TableStateStore implements StateStore {
               outcome.companionEtag,
               write.expiresAt,
             );
-            merged.set(key, { value, emitted: emission });
-          } else if (!merged.get(key)?.alreadyEmitted) merged.set(key, { value });
+          }
+          merged.set(key, emission ? { value, emitted: emission } : alreadyEmitted ? { value, alreadyEmitted } : { value });
           if (outcome.etag) this.cache.set(key, { text, etag: outcome.etag, expiresAt: write.expiresAt });
           else this.cache.delete(key);
           return;
         }
-        merged.delete(key);
         if (outcome.kind === "companionExists" && emission) {
           this.stats.emissionsTaken++;
           taken.add(emission.id);
