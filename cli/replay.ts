@@ -6,7 +6,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { coreDetections } from "../detections/index.js";
+import { allDetections } from "../detections/index.js";
 import { ConfigError, loadSettingsFile, resolveSettings } from "../pipeline/config/settings.js";
 import { DeliveryQueue } from "../pipeline/deliver/deliveryQueue.js";
 import { DEFAULT_STREAM, IngestionConfigError, LogsIngestionSink } from "../pipeline/deliver/logsIngestionSink.js";
@@ -83,7 +83,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   let settings: ReturnType<typeof resolveSettings>;
   try {
-    settings = options.config ? await loadSettingsFile(coreDetections, options.config) : resolveSettings(coreDetections);
+    settings = options.config ? await loadSettingsFile(allDetections, options.config) : resolveSettings(allDetections);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`replay: ${error.message}\n`);
@@ -130,7 +130,7 @@ async function main(argv: readonly string[]): Promise<number> {
       inputs,
       store,
       settings,
-      detections: coreDetections,
+      detections: allDetections,
       batchSize: options.batchSize,
       partitions: options.partitions,
       clusterResourceId: options.cluster,

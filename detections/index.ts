@@ -5,6 +5,10 @@ import { podExec } from "./podExec.js";
 import { rbacBindingChange } from "./rbacBindingChange.js";
 import { secretEnumeration } from "./secretEnumeration.js";
 
+/** The four detections DESIGN.md names; the bench compares the full catalogue's cost with theirs. */
 export const coreDetections: readonly Detection[] = [anonymousAccess, secretEnumeration, rbacBindingChange, podExec];
+
+/** Every detection kubetrail ships: what the Function and replay run. */
+export const allDetections: readonly Detection[] = [...coreDetections];
 
 export { anonymousAccess, podExec, rbacBindingChange, secretEnumeration };

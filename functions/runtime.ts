@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
-import { coreDetections } from "../detections/index.js";
+import { allDetections } from "../detections/index.js";
 import { ConfigError, loadSettingsFile, type ResolvedSettings, resolveSettings } from "../pipeline/config/settings.js";
 import type { IncidentSink } from "../pipeline/deliver/deliverIncidents.js";
 import { LogsIngestionSink } from "../pipeline/deliver/logsIngestionSink.js";
@@ -58,7 +58,7 @@ export async function createRuntimeFromAppSettings(settings: AppSettings = readA
     ...overrides.sinkOptions,
   });
   return {
-    pipelines: new PartitionedPipelines({ detections: coreDetections, settings: detectionSettings, store, clock: overrides.clock }),
+    pipelines: new PartitionedPipelines({ detections: allDetections, settings: detectionSettings, store, clock: overrides.clock }),
     store,
     outbox,
     sink,
@@ -69,10 +69,10 @@ export async function createRuntimeFromAppSettings(settings: AppSettings = readA
 
 async function detectionSettingsOf(settings: AppSettings): Promise<ResolvedSettings> {
   const configFile = settings.KUBETRAIL_CONFIG_FILE;
-  if (configFile === undefined) return resolveSettings(coreDetections);
+  if (configFile === undefined) return resolveSettings(allDetections);
   // loadSettingsFile names the file and the field; the setting's name tells where that file came from.
   try {
-    return await loadSettingsFile(coreDetections, resolve(configFile));
+    return await loadSettingsFile(allDetections, resolve(configFile));
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(`app setting KUBETRAIL_CONFIG_FILE: ${error.message}`, { cause: error });
     throw error;

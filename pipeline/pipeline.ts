@@ -2,7 +2,7 @@
  * The pipeline every driver shares (Function, replay CLI, tests): decode → normalize → detect → state →
  * incident rows. A batch never throws for bad input: bad records come back quarantined with their place.
  */
-import { coreDetections } from "../detections/index.js";
+import { allDetections } from "../detections/index.js";
 import { type ResolvedSettings, resolveSettings } from "./config/settings.js";
 import { type AuditRecord, type DecodeSink, decodeMessage, type RecordDefaults } from "./decode/decodeMessage.js";
 import type { SourceLocation } from "./decode/location.js";
@@ -45,7 +45,7 @@ export class Pipeline {
   private readonly recordDefaults: RecordDefaults | undefined;
 
   constructor(options: PipelineOptions = {}) {
-    this.detections = options.detections ?? coreDetections;
+    this.detections = options.detections ?? allDetections;
     this.engine = new DetectionEngine({
       detections: this.detections,
       settings: options.settings ?? resolveSettings(this.detections),

@@ -6,7 +6,7 @@ import { type DecodeSink, decodeMessage } from "../../pipeline/decode/decodeMess
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { coreDetections } from "../../detections/index.js";
+import { allDetections } from "../../detections/index.js";
 import { resolveSettings } from "../../pipeline/config/settings.js";
 import { type BatchResult, type InputMessage, Pipeline } from "../../pipeline/pipeline.js";
 import type { IncidentRow } from "../../pipeline/incidents/incidentRow.js";
@@ -219,7 +219,7 @@ export function repeatAsDistinctEvents(log: JsonObject, count: number, startMs: 
 
 /** A numeric default setting of a core detection (thresholds), so tests follow the code's defaults. */
 export function defaultNumberSetting(detectionId: string, name: string): number {
-  const settings = resolveSettings(coreDetections).get(detectionId) as Readonly<Record<string, unknown>> | undefined;
+  const settings = resolveSettings(allDetections).get(detectionId) as Readonly<Record<string, unknown>> | undefined;
   const value = settings?.[name];
   if (typeof value !== "number") throw new Error(`${detectionId} has no numeric setting ${name}`);
   return value;

@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { coreDetections } from "../../detections/index.js";
+import { allDetections } from "../../detections/index.js";
 import type { DetectionFixture } from "./fixture.js";
 
 describe("every detection", () => {
-  test.each(coreDetections.map((d) => [d.id] as const))("%s has positive and negative fixtures beside its test", async (id) => {
+  test.each(allDetections.map((d) => [d.id] as const))("%s has positive and negative fixtures beside its test", async (id) => {
     const here = new URL(`./${id}.fixtures.ts`, import.meta.url);
     expect(existsSync(here), `test/detections/${id}.fixtures.ts`).toBe(true);
     expect(existsSync(new URL(`./${id}.test.ts`, import.meta.url)), `test/detections/${id}.test.ts`).toBe(true);
@@ -14,7 +14,7 @@ describe("every detection", () => {
     expect(fixtures.negative.every((f) => f.incidents.length === 0)).toBe(true);
   });
 
-  test.each(coreDetections.map((d) => [d.id, d] as const))("%s has metadata and settings that parse with defaults", (_, detection) => {
+  test.each(allDetections.map((d) => [d.id, d] as const))("%s has metadata and settings that parse with defaults", (_, detection) => {
     expect(detection.id).toMatch(/^[a-z]+(-[a-z]+)*$/);
     expect(detection.title.length).toBeGreaterThan(5);
     expect(detection.description.length).toBeGreaterThan(40);

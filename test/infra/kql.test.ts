@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { coreDetections } from "../../detections/index.js";
+import { allDetections } from "../../detections/index.js";
 import { INCIDENT_COLUMNS_FILE } from "../../scripts/generateIncidentColumns.js";
 import { type BicepFile, bicepFiles, declaration, INFRA, listFiles, property, ROOT, stringLiteral } from "./bicep.js";
 import { analyzeKql, type KqlColumn, kqlDatabase } from "./kusto.js";
@@ -43,7 +43,7 @@ describe("KQL", () => {
   });
 
   it("names only detection ids that exist", () => {
-    const ids = new Set(coreDetections.map((d) => d.id));
+    const ids = new Set(allDetections.map((d) => d.id));
     for (const file of kqlFiles) {
       for (const m of readFileSync(resolve(ROOT, file), "utf8").matchAll(/DetectionId\s*==\s*"([^"]+)"/g)) {
         expect(ids.has(m[1] as string), `${file}: unknown detection ${m[1]}`).toBe(true);
@@ -105,7 +105,7 @@ describe("Sentinel analytics rule", () => {
 
   it("declares every MITRE tactic the detections report", () => {
     const tactics = property(ruleProperties, "tactics") ?? "";
-    const missing = [...new Set(coreDetections.flatMap((d) => d.mitre.tactics))].filter((t) => !tactics.includes(`'${t}'`));
+    const missing = [...new Set(allDetections.flatMap((d) => d.mitre.tactics))].filter((t) => !tactics.includes(`'${t}'`));
     expect(missing).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 /** Runs audit events through the real pipeline (memory state) and returns the final row per incident. */
-import { coreDetections } from "../../detections/index.js";
+import { allDetections } from "../../detections/index.js";
 import { resolveSettings } from "../../pipeline/config/settings.js";
 import type { IncidentRow } from "../../pipeline/incidents/incidentRow.js";
 import { type BatchResult, type InputMessage, Pipeline } from "../../pipeline/pipeline.js";
@@ -37,7 +37,7 @@ export function specsToMessages(specs: readonly EventSpec[], perMessage = 50): I
 
 export function newPipeline(options: RunOptions = {}): Pipeline {
   return new Pipeline({
-    settings: resolveSettings(coreDetections, { detections: options.config ?? {} }),
+    settings: resolveSettings(allDetections, { detections: options.config ?? {} }),
     store: options.store ?? new MemoryStateStore(),
     clock: () => FIXED_NOW,
   });
