@@ -29,6 +29,15 @@ export const anonymousAccess = defineDetection<Settings>({
   description:
     "Unauthenticated requests that the API server allowed beyond its public health and discovery endpoints, which means RBAC grants something to system:anonymous or system:unauthenticated; or a burst of refused anonymous requests that probes the API for what is open.",
   mitre: { tactics: ["InitialAccess", "Discovery"], techniques: ["T1078.001", "T1190", "T1613"] },
+  status: "stable",
+  severityLogic:
+    "High for any allowed anonymous request outside the public paths (reads and writes alike: RBAC grants something to everyone); Medium for a source refused on `probeDistinctPaths` distinct paths in the window.",
+  runbook: [
+    "List bindings that name system:anonymous or system:unauthenticated: `kubectl get clusterrolebindings,rolebindings -A -o json | jq '.items[] | select(.subjects[]?.name | test(\"system:(anonymous|unauthenticated)\"))'`.",
+    "Remove the binding (or set --anonymous-auth=false where you control it); on AKS, check for a public API server and add authorized IP ranges.",
+    "Look at what the allowed requests returned or changed (Evidence.requests) and hunt for the source IP in the other incidents.",
+  ],
+  catalogueRows: [1, 2, 3],
   settings,
   select: { actorTypes: ["anonymous"] },
 

@@ -43,6 +43,15 @@ export const podExec = defineDetection<Settings>({
   description:
     "Someone ran commands inside a running container (exec), attached to its console, or added an ephemeral debug container. Attackers use this to run tools in a workload, read its service-account token and move laterally.",
   mitre: { tactics: ["Execution"], techniques: ["T1609"] },
+  status: "stable",
+  severityLogic:
+    "High for an interactive shell with a TTY, a command reaching for credentials, or any exec into a `systemNamespaces` namespace; Medium otherwise.",
+  runbook: [
+    "Read Evidence.commands: what was run, in which container.",
+    "If the actor had no reason to be inside the pod, revoke their access and treat the pod's service-account token and mounted secrets as exposed.",
+    "Check exec-into-privileged-pod incidents for the same pod: a shell in a privileged pod is a shell on the node.",
+  ],
+  catalogueRows: [28, 29, 30, 31, 32, 33, 34, 36],
   settings,
   select: { resources: ["pods/exec", "pods/attach", "pods/ephemeralcontainers"] },
 

@@ -33,6 +33,15 @@ export const rbacBindingChange = defineDetection<Settings>({
   description:
     "A RoleBinding or ClusterRoleBinding was created, changed or deleted. Binding a powerful role, or binding any role to anonymous or all authenticated users, is how attackers keep and widen access.",
   mitre: { tactics: ["Persistence", "PrivilegeEscalation"], techniques: ["T1098.006", "T1078.004"] },
+  status: "stable",
+  severityLogic:
+    "High when the binding grants a powerful role (`powerfulRoles`, or a role remembered to hold `*`, escalate, bind or impersonate) or names a risky subject (`riskySubjects`), Medium when such a binding is only deleted; otherwise Medium for ClusterRoleBindings and Low for RoleBindings and deletions.",
+  runbook: [
+    "Read Evidence.roleRef and Evidence.subjects: who gained what, and where.",
+    "If nobody expected the change, delete the binding (`kubectl delete clusterrolebinding <name>`) and revoke the subject's credentials.",
+    "Look for privilege-granted-then-used incidents for the same subject: a grant followed by use is an intrusion in progress.",
+  ],
+  catalogueRows: [49, 50, 51, 52],
   settings,
   select: { resources: ["rolebindings", "clusterrolebindings", "roles", "clusterroles"], verbs: WRITE_VERBS },
 

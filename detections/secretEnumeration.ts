@@ -43,6 +43,15 @@ export const secretEnumeration = defineDetection<Settings>({
   description:
     "One identity read secrets wholesale: listed them across the cluster, read them in many namespaces or many at a time, or kept being refused. Secrets hold service-account tokens, registry credentials and application passwords.",
   mitre: { tactics: ["CredentialAccess", "Discovery"], techniques: ["T1552.007", "T1613"] },
+  status: "stable",
+  severityLogic:
+    "High for a list or watch of secrets across all namespaces, or reads in `distinctNamespaces` namespaces; Medium for `distinctSecrets` distinct secrets read or `deniedReads` refusals; the highest condition that held wins.",
+  runbook: [
+    "Confirm who the actor is (Actor, SourceIps, UserAgents) and whether a controller or backup tool reads secrets this way by design; if so, add it to allowActors.",
+    "Otherwise treat every secret in Evidence.secrets / Evidence.namespaces as exposed: rotate them, starting with service-account tokens and registry credentials.",
+    "Find how the identity got `list secrets`: `kubectl auth can-i --list --as <actor>` and the rbac-binding-change incidents before this one.",
+  ],
+  catalogueRows: [15, 16, 17, 22],
   settings,
   select: { resources: ["secrets"], verbs: READ_VERBS },
 

@@ -23,6 +23,8 @@ export interface BaseSettings {
 
 export interface BaseSettingsDefaults {
   readonly windowMinutes: number;
+  /** False for detections that need a list only the user has (threat-intel networks, say). Default true. */
+  readonly enabled?: boolean;
   readonly allowActors?: readonly string[];
   readonly allowNamespaces?: readonly string[];
 }
@@ -30,7 +32,7 @@ export interface BaseSettingsDefaults {
 /** The zod schema of BaseSettings with a detection's own defaults; extend it with `.extend({...})`. */
 export function baseSettings(defaults: BaseSettingsDefaults) {
   return z.strictObject({
-    enabled: z.boolean().default(true),
+    enabled: z.boolean().default(defaults.enabled ?? true),
     windowMinutes: z
       .number()
       .int()
@@ -43,14 +45,25 @@ export function baseSettings(defaults: BaseSettingsDefaults) {
   });
 }
 
-/** Which events a detection needs, so the engine can index detections instead of trying each one. */
+/**
+ * Which events a detection needs, so the engine can index detections instead of trying each one. Every
+ * condition given must hold; a detection with several selectors selects what any of them selects.
+ */
 export interface Selector {
   /** `resource` or `resource/subresource` (`secrets`, `pods/exec`); the request must name one of them. */
   readonly resources?: readonly string[];
-  /** Any request, resource or not, by these actor types (anonymous access watches every path). */
-  readonly actorTypes?: readonly ActorType[];
-  /** Restricts the resources above to these verbs. */
+  /** The request's verb is one of these (on any resource, when no resources are given). */
   readonly verbs?: readonly string[];
+  /** Requests, resource or not, by these actor types (anonymous access watches every path). */
+  readonly actorTypes?: readonly ActorType[];
+  /** The request was refused: decision `forbid`, or answered 401 or 403. */
+  readonly denied?: true;
+  /** The request impersonated another identity. */
+  readonly impersonated?: true;
+  /** The user agent contains one of these (case-insensitive); the index decides once per distinct agent. */
+  readonly userAgents?: readonly string[];
+  /** The first source IP is a public address (not private, loopback, link-local or shared); decided once per address. */
+  readonly publicSource?: true;
 }
 
 /** What one event contributes to a detection's state. */
@@ -65,6 +78,11 @@ export interface Observation {
 
 export interface Finding {
   readonly severity: Severity;
+  /**
+   * The MITRE mapping of the variants that fired, when narrower than the detection's (a host-namespaces
+   * detection reports T1611 for hostPID and T1557 only for hostNetwork); defaults to the detection's.
+   */
+  readonly mitre?: MitreMapping;
   readonly title: string;
   readonly description: string;
   /** Detection-specific detail for the Evidence column; never a secret's value. */
@@ -84,9 +102,14 @@ export type Recall = (object: string) => RememberedFacts | undefined;
 export interface Memory {
   /** The objects whose facts folding this event may need (the binding itself, the role it names). */
   keys(event: AuditEvent): readonly string[];
-  /** What this event teaches about an object, if anything. */
-  remember(event: AuditEvent, recall: Recall): { readonly object: string; readonly facts: RememberedFacts } | undefined;
+  /** What this event teaches about objects, if anything (a binding teaches about each of its subjects). */
+  remember(event: AuditEvent, recall: Recall): Lesson | readonly Lesson[] | undefined;
   readonly ttlDays: number;
+}
+
+export interface Lesson {
+  readonly object: string;
+  readonly facts: RememberedFacts;
 }
 
 export interface MitreMapping {
@@ -95,13 +118,27 @@ export interface MitreMapping {
   readonly techniques: readonly string[];
 }
 
+/** The peers whose shipped content covers a behaviour, as ../shared/research/detections.md names them. */
+export const PEERS = ["Falco", "Sigma", "Elastic", "Defender", "Sentinel", "Panther"] as const;
+export type Peer = (typeof PEERS)[number];
+
+/** Experimental detections are new or noisy on some clusters; stable ones have been checked against real logs. */
+export type DetectionStatus = "experimental" | "stable";
+
 export interface Detection<S extends BaseSettings = BaseSettings> {
   readonly id: string;
   readonly title: string;
   readonly description: string;
   readonly mitre: MitreMapping;
+  readonly status: DetectionStatus;
+  /** How the severity is decided, in a sentence or two, for the README and for people tuning it. */
+  readonly severityLogic: string;
+  /** What a responder does first, as short steps. */
+  readonly runbook: readonly string[];
+  /** Rows of the catalogue in ../shared/research/detections.md this detection covers (for the README). */
+  readonly catalogueRows: readonly number[];
   readonly settings: z.ZodType<S, unknown>;
-  readonly select: Selector;
+  readonly select: Selector | readonly Selector[];
   readonly memory?: Memory;
   /** This event's contribution to state, or undefined when it does not matter to this detection. */
   fold(event: AuditEvent, settings: S, recall: Recall): Observation | undefined;

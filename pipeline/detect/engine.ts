@@ -9,7 +9,7 @@ import type { IncidentRow } from "../incidents/incidentRow.js";
 import type { AuditEvent } from "../normalize/auditEvent.js";
 import type { ResolvedSettings } from "../config/settings.js";
 import type { EmitFn, StateCodec, StateEntry, StateStore } from "../state/stateStore.js";
-import type { BaseSettings, Detection, Observation, Recall, RememberedFacts } from "./detection.js";
+import type { BaseSettings, Detection, Lesson, Observation, Recall, RememberedFacts } from "./detection.js";
 import { CAPS, IncidentState, type IncidentStateJson } from "./incidentState.js";
 import { matcherFor } from "./patterns.js";
 import { SelectionIndex } from "./selectionIndex.js";
@@ -107,7 +107,8 @@ export class DetectionEngine {
       const recall = memory.recall(detection, cluster);
       if (detection.memory) {
         const learned = detection.memory.remember(event, recall);
-        if (learned) memory.learn(detection, cluster, learned.object, event.time, learned.facts, detection.memory.ttlDays);
+        const lessons: readonly Lesson[] = learned === undefined ? [] : Array.isArray(learned) ? learned : [learned as Lesson];
+        for (const lesson of lessons) memory.learn(detection, cluster, lesson.object, event.time, lesson.facts, detection.memory.ttlDays);
       }
       if (item.suppressed) continue;
       const observation = detection.fold(event, settings, recall);
