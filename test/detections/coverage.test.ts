@@ -20,8 +20,12 @@ describe("every detection", () => {
     expect(detection.description.length).toBeGreaterThan(40);
     expect(detection.mitre.tactics.length).toBeGreaterThan(0);
     for (const technique of detection.mitre.techniques) expect(technique).toMatch(/^T\d{4}(\.\d{3})?$/);
+    expect(["experimental", "stable"]).toContain(detection.status);
+    expect(detection.severityLogic).toMatch(/\b(High|Medium|Low|Informational)\b/);
+    expect(detection.runbook.length).toBeGreaterThan(0);
     const defaults = detection.settings.parse({});
-    expect(defaults.enabled).toBe(true);
+    // Off by default only when it needs something only the user has (their networks, say), and says so.
+    if (!defaults.enabled) expect(detection.description).toMatch(/off by default/i);
     expect(defaults.windowMinutes).toBeGreaterThan(0);
   });
 });
