@@ -8,6 +8,7 @@
  * same code; paired batches keep the ratio within a few percent.
  */
 import { performance } from "node:perf_hooks";
+import type { Detection } from "../pipeline/detect/detection.js";
 import { type InputMessage, Pipeline } from "../pipeline/pipeline.js";
 
 /**
@@ -37,55 +38,59 @@ export interface PassResult {
 
 export interface RoundResult {
   readonly floorEventsPerSec: number;
-  readonly pipelineEventsPerSec: number;
-  /** Of the first pipeline pass of the round. */
-  readonly pass: PassResult;
+  /** Per detection set, in the order given. */
+  readonly pipelineEventsPerSec: readonly number[];
+  /** Of the first pipeline pass of the round, per detection set. */
+  readonly pass: readonly PassResult[];
 }
 
 /**
  * One round: passes over all messages, `batchSize` messages at a time, each batch parsed by the floor and
- * run through the pipeline (`processMessages`, strings in), alternating which goes first, until each side
- * has run for at least `minMs`. A pass uses a fresh Pipeline, so every pass does the same work.
+ * run through one pipeline per detection set (`processMessages`, strings in), rotating which goes first,
+ * until each side has run for at least `minMs`. A pass uses fresh Pipelines, so every pass does the same
+ * work; timing every side batch by batch in one loop keeps their ratios comparable on a noisy machine.
  */
-export async function pairedRound(messages: readonly string[], inputs: readonly InputMessage[], batchSize: number, minMs: number): Promise<RoundResult> {
-  let floorMs = 0;
-  let floorEvents = 0;
-  let pipelineMs = 0;
-  let pipelineEvents = 0;
-  let first: PassResult | undefined;
-  let flip = false;
+export async function pairedRound(
+  messages: readonly string[],
+  inputs: readonly InputMessage[],
+  batchSize: number,
+  minMs: number,
+  detectionSets: readonly (readonly Detection[])[],
+): Promise<RoundResult> {
+  const sides = detectionSets.length + 1;
+  const ms = new Array<number>(sides).fill(0);
+  const events = new Array<number>(sides).fill(0);
+  let first: PassResult[] | undefined;
+  let turn = 0;
   do {
-    const pipeline = new Pipeline();
-    let events = 0;
-    let quarantined = 0;
-    let selected = 0;
-    let incidents = 0;
+    const pipelines = detectionSets.map((detections) => new Pipeline({ detections }));
+    const pass = detectionSets.map(() => ({ events: 0, quarantined: 0, selected: 0, incidents: 0 }));
     for (let i = 0; i < inputs.length; i += batchSize) {
       const texts = messages.slice(i, i + batchSize);
       const batch = inputs.slice(i, i + batchSize);
-      flip = !flip;
-      if (flip) {
+      turn = (turn + 1) % sides;
+      for (let k = 0; k < sides; k++) {
+        const side = (turn + k) % sides;
         const t0 = performance.now();
-        floorEvents += floorPass(texts);
-        floorMs += performance.now() - t0;
+        if (side === 0) {
+          events[0] = (events[0] as number) + floorPass(texts);
+          ms[0] = (ms[0] as number) + performance.now() - t0;
+          continue;
+        }
+        const result = await (pipelines[side - 1] as Pipeline).processMessages(batch);
+        ms[side] = (ms[side] as number) + performance.now() - t0;
+        events[side] = (events[side] as number) + result.stats.events;
+        const p = pass[side - 1] as { events: number; quarantined: number; selected: number; incidents: number };
+        p.events += result.stats.events;
+        p.quarantined += result.stats.quarantined;
+        p.selected += result.stats.selected;
+        p.incidents += result.incidents.length;
       }
-      const t1 = performance.now();
-      const result = await pipeline.processMessages(batch);
-      pipelineMs += performance.now() - t1;
-      if (!flip) {
-        const t2 = performance.now();
-        floorEvents += floorPass(texts);
-        floorMs += performance.now() - t2;
-      }
-      events += result.stats.events;
-      quarantined += result.stats.quarantined;
-      selected += result.stats.selected;
-      incidents += result.incidents.length;
     }
-    pipelineEvents += events;
-    first ??= { events, quarantined, selected, incidents };
-  } while (floorMs < minMs || pipelineMs < minMs);
-  return { floorEventsPerSec: (floorEvents / floorMs) * 1000, pipelineEventsPerSec: (pipelineEvents / pipelineMs) * 1000, pass: first };
+    first ??= pass;
+  } while (ms.some((t) => t < minMs));
+  const rate = (side: number) => ((events[side] as number) / (ms[side] as number)) * 1000;
+  return { floorEventsPerSec: rate(0), pipelineEventsPerSec: detectionSets.map((_, i) => rate(i + 1)), pass: first };
 }
 
 export function median(values: readonly number[]): number {
