@@ -64,7 +64,7 @@ export function detectionTable(detections: readonly Detection[] = allDetections)
 }
 
 function settingsBlock(detection: Detection): string {
-  const defaults = detection.settings.parse({}) as Record<string, unknown>;
+  const defaults: unknown = detection.settings.parse({});
   return ["```json", JSON.stringify(defaults, null, 2), "```"].join("\n");
 }
 

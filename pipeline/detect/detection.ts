@@ -140,7 +140,10 @@ export interface Detection<S extends BaseSettings = BaseSettings> {
   readonly settings: z.ZodType<S, unknown>;
   readonly select: Selector | readonly Selector[];
   readonly memory?: Memory;
-  /** This event's contribution to state, or undefined when it does not matter to this detection. */
+  /**
+   * This event's contribution to state, or undefined when it does not matter to this detection. `recall`
+   * already includes what `memory.remember` learned from this very event (remember runs first).
+   */
   fold(event: AuditEvent, settings: S, recall: Recall): Observation | undefined;
   /** A finding when the state warrants one. Pure: the same state always gives the same finding. */
   evaluate(state: IncidentState, settings: S): Finding | undefined;

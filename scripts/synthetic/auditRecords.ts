@@ -47,6 +47,10 @@ export interface EventSpec {
   readonly userAgent?: string;
   readonly requestObject?: unknown;
   readonly responseObject?: unknown;
+  /** The identity the request impersonated (`kubectl --as`, the Azure Arc proxy). */
+  readonly impersonatedUser?: { readonly username: string; readonly groups?: readonly string[] };
+  /** `user.extra` (AKS puts the Entra object id and pod names there). */
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
   /** Milliseconds between request received and this stage. */
   readonly latencyMs?: number;
 }
@@ -94,7 +98,8 @@ export function auditEvent(spec: EventSpec): Record<string, unknown> {
     stage: spec.stage ?? "ResponseComplete",
     requestURI: uriFor(spec),
     verb: spec.verb,
-    user: { username: spec.username, groups: spec.groups ?? ["system:authenticated"] },
+    user: { username: spec.username, groups: spec.groups ?? ["system:authenticated"], ...(spec.extra ? { extra: spec.extra } : {}) },
+    ...(spec.impersonatedUser ? { impersonatedUser: spec.impersonatedUser } : {}),
     sourceIPs: [spec.sourceIP ?? "10.224.0.4"],
     userAgent: spec.userAgent ?? "kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46",
   };

@@ -10,6 +10,8 @@ export interface ExpectedIncident {
   readonly titleIncludes?: readonly string[];
   readonly evidence?: Readonly<Record<string, unknown>>;
   readonly targets?: readonly string[];
+  /** The Techniques column exactly, for detections that narrow MITRE to the variants that fired. */
+  readonly techniques?: readonly string[];
 }
 
 export interface DetectionFixture {
@@ -44,7 +46,8 @@ export async function runFixture(detectionId: string, fixture: DetectionFixture)
         (expected.actor === undefined || row.Actor === expected.actor) &&
         (expected.eventCount === undefined || row.EventCount === expected.eventCount) &&
         (expected.titleIncludes ?? []).every((text) => row.Title.includes(text)) &&
-        (expected.targets === undefined || expected.targets.every((t) => row.Targets.includes(t))),
+        (expected.targets === undefined || expected.targets.every((t) => row.Targets.includes(t))) &&
+        (expected.techniques === undefined || JSON.stringify(row.Techniques) === JSON.stringify(expected.techniques)),
     );
     expect(
       match,
