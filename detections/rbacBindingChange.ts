@@ -1,13 +1,29 @@
 /**
- * rbac-binding-change — creation, change or deletion of RoleBindings and ClusterRoleBindings. High when
- * the binding grants a powerful role or names anonymous / all-authenticated subjects. Bindings and roles
- * seen earlier are remembered, so a patch or delete logged without a body is still described.
+ * rbac-binding-change — creation, change or deletion of RoleBindings and ClusterRoleBindings, and any
+ * RBAC object written by a service account. High when the binding grants a powerful role or names
+ * anonymous / all-authenticated subjects; a sensitive role given to a ServiceAccount, or RBAC written by
+ * a workload's identity, is at least Medium. Bindings and roles seen earlier are remembered, so a patch
+ * or delete logged without a body is still described.
  */
 import { z } from "zod";
 import { baseSettings, defineDetection, type RememberedFacts, type Severity } from "../pipeline/detect/detection.js";
-import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
+import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { asArray, asString, field, listForProse, printable } from "./lib/k8s.js";
+import { asArray, asString, listForProse, maxSeverity, printable } from "./lib/k8s.js";
+import {
+  analyzeRules,
+  BINDING_RESOURCES,
+  type BindingFacts,
+  kindOf,
+  objectKey,
+  RBAC_RESOURCES,
+  readBinding,
+  reasonsOf,
+  roleKey,
+  rulesOf,
+  subjectsOf,
+  WRITE_VERBS,
+} from "./lib/rbac.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -15,35 +31,45 @@ const settings = baseSettings({
   allowActors: ["aksService", "hcpService", "acsService", "aks-service", "system:apiserver"],
 }).extend({
   /** Roles whose grant is High whatever the subject. */
-  powerfulRoles: z.array(z.string()).default(["cluster-admin", "admin", "system:aggregate-to-admin"]),
+  powerfulRoles: z.array(z.string()).default(["cluster-admin", "admin", "system:aggregate-to-admin", "system:kube-controller-manager"]),
+  /** Roles that reach secrets, exec or workloads; granting one to a ServiceAccount is at least Medium. */
+  sensitiveRoles: z.array(z.string()).default(["edit", "system:aggregate-to-edit"]),
   /** Subjects whose grant is High whatever the role: everyone, or no one in particular. */
   riskySubjects: z.array(z.string()).default(["Group/system:masters", "User/system:anonymous", "Group/system:unauthenticated", "Group/system:authenticated"]),
+  /** Report RBAC objects (roles too) written by service accounts (Elastic's "Service Account Modified RBAC Objects"). */
+  reportServiceAccountWriters: z.boolean().default(true),
+  /** Service accounts whose RBAC writes are the control plane's own: aggregation, garbage collection, namespace deletion. */
+  ignoreServiceAccountWriters: z
+    .array(z.string())
+    .default([
+      "system:serviceaccount:kube-system:clusterrole-aggregation-controller",
+      "system:serviceaccount:kube-system:generic-garbage-collector",
+      "system:serviceaccount:kube-system:namespace-controller",
+    ]),
 });
 
 type Settings = z.infer<typeof settings>;
 
-const BINDINGS = new Set(["rolebindings", "clusterrolebindings"]);
-const WRITE_VERBS = ["create", "update", "patch", "delete", "deletecollection"];
-const DANGEROUS_VERBS = new Set(["*", "escalate", "bind", "impersonate"]);
+const BINDINGS = new Set(BINDING_RESOURCES);
 const VERB_PROSE: Readonly<Record<string, string>> = { create: "created", update: "updated", patch: "patched", delete: "deleted", deletecollection: "deleted" };
 
 export const rbacBindingChange = defineDetection<Settings>({
   id: "rbac-binding-change",
   title: "Role binding created, changed or deleted",
   description:
-    "A RoleBinding or ClusterRoleBinding was created, changed or deleted. Binding a powerful role, or binding any role to anonymous or all authenticated users, is how attackers keep and widen access.",
+    "A RoleBinding or ClusterRoleBinding was created, changed or deleted, or a service account wrote an RBAC object. Binding a powerful role, binding any role to anonymous or all authenticated users, or a workload's identity editing RBAC is how attackers keep and widen access.",
   mitre: { tactics: ["Persistence", "PrivilegeEscalation"], techniques: ["T1098.006", "T1078.004"] },
   status: "stable",
   severityLogic:
-    "High when the binding grants a powerful role (`powerfulRoles`, or a role remembered to hold `*`, escalate, bind or impersonate) or names a risky subject (`riskySubjects`), Medium when such a binding is only deleted; otherwise Medium for ClusterRoleBindings and Low for RoleBindings and deletions.",
+    "High when the binding grants a powerful role (`powerfulRoles`, or a role remembered to hold `*`, escalate, bind or impersonate) or names a risky subject (`riskySubjects`), Medium when such a binding is only deleted; at least Medium when a service account wrote the object (roles included) or a sensitive role (`sensitiveRoles`, or rules reaching secrets, exec, tokens, nodes/proxy or RBAC) goes to a ServiceAccount; otherwise Medium for ClusterRoleBindings and Low for RoleBindings and deletions.",
   runbook: [
-    "Read Evidence.roleRef and Evidence.subjects: who gained what, and where.",
-    "If nobody expected the change, delete the binding (`kubectl delete clusterrolebinding <name>`) and revoke the subject's credentials.",
+    "Read Evidence.roleRef and Evidence.subjects: who gained what, and where; Evidence.writtenByServiceAccount says a workload's identity made the change.",
+    "If nobody expected the change, delete the binding (`kubectl delete clusterrolebinding <name>`) and revoke the subject's credentials; for a ServiceAccount, also delete the pods running as it.",
     "Look for privilege-granted-then-used incidents for the same subject: a grant followed by use is an intrusion in progress.",
   ],
   catalogueRows: [49, 50, 51, 52],
   settings,
-  select: { resources: ["rolebindings", "clusterrolebindings", "roles", "clusterroles"], verbs: WRITE_VERBS },
+  select: { resources: RBAC_RESOURCES, verbs: WRITE_VERBS },
 
   memory: {
     ttlDays: 90,
@@ -57,33 +83,62 @@ export const rbacBindingChange = defineDetection<Settings>({
       const ref = event.objectRef;
       if (!ref || !isAllowed(event) || event.verb === "delete" || event.verb === "deletecollection") return undefined;
       if (!BINDINGS.has(ref.resource)) {
-        const rules = asArray(field(event.responseObject, "rules")).length ? field(event.responseObject, "rules") : field(event.requestObject, "rules");
-        const reasons = dangerousRules(rules);
-        return Array.isArray(rules) ? { object: objectKey(event), facts: { dangerous: reasons } } : undefined;
+        const rules = rulesOf(event);
+        if (!rules) return undefined;
+        const findings = analyzeRules(rules.rules);
+        // A JSON patch adds to the rules the role had: keep what was known of them.
+        const before = rules.from === "patch" ? recall(objectKey(event)) : undefined;
+        return {
+          object: objectKey(event),
+          facts: {
+            dangerous: union(strings(before?.dangerous), reasonsOf(findings, "powerful")),
+            sensitive: union(strings(before?.sensitive), reasonsOf(findings, "sensitive")),
+          },
+        };
       }
-      const binding = readBinding(event.responseObject) ?? readBinding(event.requestObject);
+      const binding = readBinding(event.responseObject, ref.namespace) ?? readBinding(event.requestObject, ref.namespace);
       if (!binding) return undefined;
       const role = recall(roleKey(binding.roleKind, ref.namespace, binding.roleName));
-      return { object: objectKey(event), facts: { ...binding, roleDangerous: asArray(role?.dangerous).map(asString) } };
+      return {
+        object: objectKey(event),
+        facts: { ...binding, roleDangerous: strings(role?.dangerous), roleSensitive: strings(role?.sensitive) },
+      };
     },
   },
 
-  fold(event, _s, recall) {
+  fold(event, s, recall) {
     const ref = event.objectRef;
-    if (!ref || !BINDINGS.has(ref.resource) || !isAllowed(event)) return undefined;
+    if (!ref || !isAllowed(event)) return undefined;
+    const username = event.user.username;
+    const byServiceAccount = s.reportServiceAccountWriters && event.actorType === "serviceaccount" && !matcherFor(s.ignoreServiceAccountWriters)(username);
+    const change = `${event.verb} ${ref.resource}/${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`;
+    const key = [username, `${ref.resource}/${ref.namespace}/${ref.name}`];
+    if (!BINDINGS.has(ref.resource)) {
+      if (!byServiceAccount) return undefined;
+      const rules = rulesOf(event);
+      const findings = rules ? analyzeRules(rules.rules) : [];
+      return {
+        key,
+        items: { change: event.verb, serviceAccountWrite: event.auditId },
+        evidence: { change, rule: findings.filter((f) => f.tier !== "write").map((f) => f.reason) },
+      };
+    }
     const remembered = recall(objectKey(event));
-    const binding = readBinding(event.responseObject) ?? readBinding(event.requestObject) ?? fromFacts(remembered);
-    const patchedSubjects = event.verb === "patch" ? subjectsOf(event.requestObject) : [];
+    const binding = readBinding(event.responseObject, ref.namespace) ?? readBinding(event.requestObject, ref.namespace) ?? fromFacts(remembered);
+    const patchedSubjects = event.verb === "patch" ? subjectsOf(event.requestObject, ref.namespace) : [];
     const role = binding ? recall(roleKey(binding.roleKind, ref.namespace, binding.roleName)) : undefined;
-    const roleDangerous = [...asArray(role?.dangerous).map(asString), ...asArray(remembered?.roleDangerous).map(asString)];
+    const roleDangerous = [...strings(role?.dangerous), ...strings(remembered?.roleDangerous)];
+    const roleSensitive = [...strings(role?.sensitive), ...strings(remembered?.roleSensitive)];
+    const subjects = binding ? [...binding.subjects, ...patchedSubjects] : patchedSubjects;
     return {
-      key: [event.user.username, `${ref.resource}/${ref.namespace}/${ref.name}`],
-      items: { change: event.verb, dangerousRule: roleDangerous },
-      evidence: {
-        change: `${event.verb} ${ref.resource}/${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`,
-        roleRef: binding ? `${binding.roleKind}/${binding.roleName}` : undefined,
-        subject: binding ? [...binding.subjects, ...patchedSubjects] : patchedSubjects,
+      key,
+      items: {
+        change: event.verb,
+        dangerousRule: roleDangerous,
+        sensitiveRule: roleSensitive,
+        serviceAccountWrite: byServiceAccount ? event.auditId : undefined,
       },
+      evidence: { change, roleRef: binding ? `${binding.roleKind}/${binding.roleName}` : undefined, subject: subjects },
     };
   },
 
@@ -91,79 +146,86 @@ export const rbacBindingChange = defineDetection<Settings>({
     const [, target = ""] = state.key;
     const [resource = "", namespace = "", name = ""] = target.split("/");
     const changes = state.itemsOf("change");
-    const roleRefs = state.evidenceOf("roleRef");
-    const subjects = state.evidenceOf("subject");
-    const dangerousRules = state.itemsOf("dangerousRule");
-    const powerfulRole = roleRefs.some((r) => s.powerfulRoles.includes(r.slice(r.indexOf("/") + 1))) || dangerousRules.length > 0;
-    const riskySubjects = subjects.filter((subject) => s.riskySubjects.includes(subject));
-    const onlyDeletes = changes.every((verb) => verb === "delete" || verb === "deletecollection");
-    let severity: Severity = resource === "clusterrolebindings" ? "Medium" : "Low";
-    if (powerfulRole || riskySubjects.length) severity = onlyDeletes ? "Medium" : "High";
-    else if (onlyDeletes) severity = "Low";
     const actor = printable(state.actor);
     const verbs = changes
       .map((verb) => VERB_PROSE[verb] ?? verb)
       .filter((v, i, all) => all.indexOf(v) === i)
       .join(" and ");
-    const kind = resource === "clusterrolebindings" ? "ClusterRoleBinding" : "RoleBinding";
+    const kind = kindOf(resource);
     const where = namespace ? ` in ${namespace}` : "";
+    const writtenByServiceAccount = state.count("serviceAccountWrite") > 0;
+    if (!BINDINGS.has(resource)) {
+      const rules = state.evidenceOf("rule");
+      const grants = rules.length ? ` granting ${listForProse(rules, 4)}` : "";
+      return {
+        severity: "Medium",
+        mitre: { tactics: ["Persistence", "PrivilegeEscalation"], techniques: ["T1098.006"] },
+        title: `Service account ${actor} ${verbs} ${kind} ${printable(name)}${where}${grants}`,
+        description:
+          `The service account ${actor} ${verbs} ${kind} ${printable(name)}${where}${grants}. ` +
+          "Workload identities rarely edit RBAC; when one does outside a known operator, its token may be in an attacker's hands.",
+        evidence: { changes, rules, writtenByServiceAccount, role: target },
+        qualifyingEvents: 1,
+      };
+    }
+    const roleRefs = state.evidenceOf("roleRef");
+    const subjects = state.evidenceOf("subject");
+    const dangerousRules = state.itemsOf("dangerousRule");
+    const sensitiveRules = state.itemsOf("sensitiveRule");
+    const roleNames = roleRefs.map((r) => r.slice(r.indexOf("/") + 1));
+    const powerfulRole = roleNames.some((r) => s.powerfulRoles.includes(r)) || dangerousRules.length > 0;
+    const sensitiveRole = roleNames.some((r) => s.sensitiveRoles.includes(r)) || sensitiveRules.length > 0;
+    const riskySubjects = subjects.filter((subject) => s.riskySubjects.includes(subject));
+    const serviceAccounts = subjects.filter((subject) => subject.startsWith("ServiceAccount/"));
+    const serviceAccountGrant = serviceAccounts.length > 0 && (powerfulRole || sensitiveRole);
+    const onlyDeletes = changes.every((verb) => verb === "delete" || verb === "deletecollection");
+    let severity: Severity = resource === "clusterrolebindings" ? "Medium" : "Low";
+    if (powerfulRole || riskySubjects.length) severity = onlyDeletes ? "Medium" : "High";
+    else if (onlyDeletes) severity = "Low";
+    if (writtenByServiceAccount || (serviceAccountGrant && !onlyDeletes)) severity = maxSeverity(severity, "Medium");
     const grant = roleRefs.length ? ` granting ${roleRefs.join(", ")}` : "";
     const to = subjects.length ? ` to ${listForProse(subjects.map((x) => printable(x, 120)))}` : "";
+    const who = writtenByServiceAccount ? `Service account ${actor}` : actor;
     return {
       severity,
-      title: `${actor} ${verbs} ${kind} ${printable(name)}${where}${grant}${to}`,
+      title: `${who} ${verbs} ${kind} ${printable(name)}${where}${grant}${to}`,
       description:
-        `${actor} ${verbs} ${kind} ${printable(name)}${where}${grant}${to}.` +
+        `${who} ${verbs} ${kind} ${printable(name)}${where}${grant}${to}.` +
         (powerfulRole ? ` The role is powerful${dangerousRules.length ? ` (${dangerousRules.join(", ")})` : ""}.` : "") +
+        (!powerfulRole && sensitiveRole ? ` The role is sensitive${sensitiveRules.length ? ` (${sensitiveRules.join(", ")})` : ""}.` : "") +
+        (serviceAccountGrant
+          ? ` It goes to ${listForProse(serviceAccounts)}: any pod running as that service account, or anyone holding one of its tokens, now has the role.`
+          : "") +
         (riskySubjects.length ? ` ${riskySubjects.join(", ")} means anyone who can reach the API server, or every identity, holds the grant.` : "") +
+        (writtenByServiceAccount ? " A service account made the change: check which workload runs as it." : "") +
         (roleRefs.length ? "" : " The audit event carried no body and the binding was not seen before, so its role is unknown."),
-      evidence: { changes, roleRef: roleRefs, subjects, powerfulRole, riskySubjects, dangerousRules, binding: target },
+      evidence: {
+        changes,
+        roleRef: roleRefs,
+        subjects,
+        powerfulRole,
+        sensitiveRole,
+        riskySubjects,
+        dangerousRules,
+        sensitiveRules,
+        serviceAccountSubjects: serviceAccounts,
+        writtenByServiceAccount,
+        binding: target,
+      },
       qualifyingEvents: 1,
     };
   },
 });
 
-interface BindingFacts {
-  readonly roleKind: string;
-  readonly roleName: string;
-  readonly subjects: readonly string[];
+function strings(value: unknown): string[] {
+  return asArray(value).map(asString);
 }
 
-function readBinding(body: unknown): BindingFacts | undefined {
-  const roleName = asString(field(body, "roleRef", "name"));
-  if (!roleName) return undefined;
-  return { roleKind: asString(field(body, "roleRef", "kind")) || "ClusterRole", roleName, subjects: subjectsOf(body) };
-}
-
-function subjectsOf(body: unknown): string[] {
-  return asArray(field(body, "subjects")).map((subject) => {
-    const kind = asString(field(subject, "kind"));
-    const name = asString(field(subject, "name"));
-    const namespace = asString(field(subject, "namespace"));
-    return kind === "ServiceAccount" ? `ServiceAccount/${namespace}/${name}` : `${kind}/${name}`;
-  });
+function union(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])].sort();
 }
 
 function fromFacts(facts: RememberedFacts | undefined): BindingFacts | undefined {
   if (!facts || typeof facts.roleName !== "string") return undefined;
-  return { roleKind: asString(facts.roleKind), roleName: facts.roleName, subjects: asArray(facts.subjects).map(asString) };
-}
-
-function objectKey(event: AuditEvent): string {
-  const ref = event.objectRef;
-  return ref ? `${ref.resource}/${ref.namespace}/${ref.name}` : "";
-}
-
-function roleKey(kind: string, namespace: string, name: string): string {
-  return kind === "Role" ? `roles/${namespace}/${name}` : `clusterroles//${name}`;
-}
-
-/** Why a role's rules make it powerful: wildcards, or verbs that grant more than they name. */
-function dangerousRules(rules: unknown): string[] {
-  const reasons = new Set<string>();
-  for (const rule of asArray(rules)) {
-    for (const verb of asArray(field(rule, "verbs")).map(asString)) if (DANGEROUS_VERBS.has(verb)) reasons.add(`verb ${verb}`);
-    for (const resource of asArray(field(rule, "resources")).map(asString)) if (resource === "*") reasons.add("resource *");
-  }
-  return [...reasons].sort();
+  return { roleKind: asString(facts.roleKind), roleName: facts.roleName, subjects: strings(facts.subjects) };
 }

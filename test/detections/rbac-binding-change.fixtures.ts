@@ -152,6 +152,106 @@ export const positive: DetectionFixture[] = [
     ],
     incidents: [{ severity: "High", eventCount: 2, titleIncludes: ["created and deleted ClusterRoleBinding tmp"] }],
   },
+  {
+    name: "a sensitive role (edit) bound to a ServiceAccount in a RoleBinding is Medium, not Low (row 51)",
+    events: [
+      ev(0, {
+        ...user("dev@contoso.com"),
+        verb: "create",
+        ...rb("payments", "ci-edit"),
+        requestObject: binding("RoleBinding", "ci-edit", "ClusterRole", "edit", [sa("payments", "ci")], "payments"),
+      }),
+    ],
+    incidents: [
+      {
+        severity: "Medium",
+        titleIncludes: ["created RoleBinding ci-edit in payments granting ClusterRole/edit to ServiceAccount/payments/ci"],
+        evidence: { sensitiveRole: true, powerfulRole: false, serviceAccountSubjects: ["ServiceAccount/payments/ci"] },
+      },
+    ],
+  },
+  {
+    name: "a role remembered to read secrets, bound to a ServiceAccount whose namespace the subject omits, is Medium",
+    events: [
+      ev(0, {
+        ...user("dev@contoso.com"),
+        verb: "create",
+        resource: "roles",
+        apiGroup: RBAC,
+        namespace: "payments",
+        name: "secret-reader",
+        level: "RequestResponse",
+        requestObject: {
+          kind: "Role",
+          metadata: { name: "secret-reader", namespace: "payments" },
+          rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] }],
+        },
+      }),
+      ev(30, {
+        ...user("dev@contoso.com"),
+        verb: "create",
+        ...rb("payments", "reader"),
+        requestObject: binding("RoleBinding", "reader", "Role", "secret-reader", [{ kind: "ServiceAccount", name: "worker" }], "payments"),
+      }),
+    ],
+    incidents: [{ severity: "Medium", evidence: { sensitiveRules: ["read secrets"], serviceAccountSubjects: ["ServiceAccount/payments/worker"] } }],
+  },
+  {
+    name: "an ordinary role bound to a ServiceAccount stays Low",
+    events: [
+      ev(0, {
+        ...user("dev@contoso.com"),
+        verb: "create",
+        ...rb("payments", "viewer"),
+        requestObject: binding("RoleBinding", "viewer", "ClusterRole", "view", [sa("payments", "ci")], "payments"),
+      }),
+    ],
+    incidents: [{ severity: "Low", evidence: { sensitiveRole: false, serviceAccountSubjects: ["ServiceAccount/payments/ci"] } }],
+  },
+  {
+    name: "a RoleBinding written by a service account is at least Medium (row 52)",
+    events: [
+      ev(0, {
+        username: "system:serviceaccount:ci:deployer",
+        groups: ["system:serviceaccounts", "system:serviceaccounts:ci", "system:authenticated"],
+        userAgent: "helm/v3.16.2 (linux/amd64)",
+        verb: "create",
+        ...rb("team-a", "readers"),
+        requestObject: binding("RoleBinding", "readers", "ClusterRole", "view", [group("team-a")], "team-a"),
+      }),
+    ],
+    incidents: [
+      {
+        severity: "Medium",
+        titleIncludes: ["Service account system:serviceaccount:ci:deployer created RoleBinding readers"],
+        evidence: { writtenByServiceAccount: true },
+      },
+    ],
+  },
+  {
+    name: "a ClusterRole written by a service account is Medium, naming what it grants (row 52)",
+    events: [
+      ev(0, {
+        username: "system:serviceaccount:default:app",
+        groups: ["system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"],
+        userAgent: "python-requests/2.32.3",
+        verb: "create",
+        resource: "clusterroles",
+        apiGroup: RBAC,
+        name: "pwn",
+        level: "RequestResponse",
+        requestObject: { kind: "ClusterRole", metadata: { name: "pwn" }, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["*"] }] },
+      }),
+    ],
+    incidents: [
+      {
+        severity: "Medium",
+        actor: "system:serviceaccount:default:app",
+        titleIncludes: ["Service account system:serviceaccount:default:app created ClusterRole pwn granting read secrets, verb *"],
+        evidence: { writtenByServiceAccount: true },
+      },
+    ],
+  },
 ];
 
 export const negative: DetectionFixture[] = [
@@ -202,6 +302,40 @@ export const negative: DetectionFixture[] = [
         verb: "create",
         ...rb("team-a", "readers"),
         requestObject: binding("RoleBinding", "readers", "ClusterRole", "view", [group("team-a")], "team-a"),
+      }),
+    ],
+    incidents: [],
+  },
+  {
+    name: "the clusterrole-aggregation-controller rewriting an aggregated role",
+    events: [
+      ev(0, {
+        username: "system:serviceaccount:kube-system:clusterrole-aggregation-controller",
+        groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"],
+        verb: "update",
+        resource: "clusterroles",
+        apiGroup: RBAC,
+        name: "admin",
+        level: "RequestResponse",
+        requestObject: { kind: "ClusterRole", metadata: { name: "admin" }, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }] },
+      }),
+    ],
+    incidents: [],
+  },
+  {
+    name: "service-account RBAC writes turned off in the config",
+    config: { "rbac-binding-change": { reportServiceAccountWriters: false } },
+    events: [
+      ev(0, {
+        username: "system:serviceaccount:flux-system:kustomize-controller",
+        groups: ["system:serviceaccounts", "system:authenticated"],
+        verb: "patch",
+        resource: "roles",
+        apiGroup: RBAC,
+        namespace: "team-a",
+        name: "deployer",
+        level: "RequestResponse",
+        requestObject: { rules: [{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["update"] }] },
       }),
     ],
     incidents: [],
