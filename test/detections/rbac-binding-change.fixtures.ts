@@ -340,4 +340,18 @@ export const negative: DetectionFixture[] = [
     ],
     incidents: [],
   },
+  {
+    name: "the namespace controller removing the bindings of a namespace being deleted",
+    events: [
+      ev(0, {
+        username: "system:serviceaccount:kube-system:namespace-controller",
+        groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"],
+        verb: "deletecollection",
+        resource: "rolebindings",
+        apiGroup: "rbac.authorization.k8s.io",
+        namespace: "team-a",
+      }),
+    ],
+    incidents: [],
+  },
 ];
