@@ -50,9 +50,17 @@ export interface SourceProgress {
   readonly recordedAt: number;
 }
 
+export interface ReadOptions {
+  /**
+   * Accept what this instance learned of a key up to this many milliseconds ago (wall clock) instead of
+   * reading it again. Detection memory uses it: a fact another instance wrote may be seen that much later.
+   */
+  readonly maxStaleMs?: number;
+}
+
 export interface StateStore {
   /** Reads the stored values of these keys; absent keys are absent from the result. */
-  read<T>(keys: readonly string[], codec: StateCodec<T>): Promise<Map<string, T>>;
+  read<T>(keys: readonly string[], codec: StateCodec<T>, options?: ReadOptions): Promise<Map<string, T>>;
   /**
    * Merges each value into what is stored and returns the stored result per key. For each key whose
    * stored value changes, `emit` may name an emission to commit with the write.

@@ -15,11 +15,12 @@ import { odata, type TableClient, type TransactionAction } from "@azure/data-tab
 import { AbsenceEstimate } from "./absenceEstimate.js";
 import { KeyLocks, mapLimit } from "./concurrency.js";
 import { type CachedEntity, type CacheLimits, EntityCache } from "./entityCache.js";
+import { RecallCache } from "./recallCache.js";
 import { fromProperties, toProperties, ValueTooLargeError } from "./entityValue.js";
 import { type PlannedWrite, sendWrites } from "./entityWrites.js";
 import { FIRST_LEASE_MS } from "./incidentOutbox.js";
 import { backoffMs, classify, type ResolvedRetry, type RetrySettings, resolveRetry, sleep, statusOf, withTransientRetry } from "./retry.js";
-import type { Emission, EmitFn, MergeOutcome, SourceProgress, StateCodec, StateEntry, StateStore } from "./stateStore.js";
+import type { Emission, EmitFn, MergeOutcome, ReadOptions, SourceProgress, StateCodec, StateEntry, StateStore } from "./stateStore.js";
 import { type StateOperation, StateStoreError } from "./stateStoreError.js";
 import { type TableConnection, tableClient } from "./tableConnection.js";
 import { type TableKey, tableKeyOf, unescapeKey } from "./tableKeys.js";
@@ -60,6 +61,8 @@ export interface TableStoreStats {
   reads: number;
   /** Keys whose stored value came from the instance cache instead of a read. */
   cacheHits: number;
+  /** Keys a read with maxStaleMs answered from what this instance already knew. */
+  recallHits: number;
   /** Single-entity inserts and updates sent. */
   writes: number;
   /** Entity-group transactions sent, and the entities they carried. */
@@ -87,6 +90,7 @@ export function emptyTableStoreStats(): TableStoreStats {
   return {
     reads: 0,
     cacheHits: 0,
+    recallHits: 0,
     writes: 0,
     batches: 0,
     batchedEntities: 0,
@@ -133,6 +137,7 @@ export class TableStateStore implements StateStore {
   private readonly readConcurrency: number;
   private readonly writeConcurrency: number;
   private readonly cache: EntityCache;
+  private readonly recall = new RecallCache();
   private readonly now: () => number;
   private readonly locks = new KeyLocks();
   private readonly absence: AbsenceEstimate | undefined;
@@ -188,19 +193,31 @@ export class TableStateStore implements StateStore {
     return this.opened;
   }
 
-  async read<T>(keys: readonly string[], codec: StateCodec<T>): Promise<Map<string, T>> {
+  async read<T>(keys: readonly string[], codec: StateCodec<T>, options: ReadOptions = {}): Promise<Map<string, T>> {
     const unique = [...new Set(keys)];
     const out = new Map<string, T>();
     if (unique.length === 0) return out;
+    // Without maxStaleMs, always from the table: a read has no ETag to catch a stale cache, and another
+    // instance may have written since. The reads refresh the caches for the mergeWrite that usually follows.
+    let toFetch = unique;
+    if (options.maxStaleMs !== undefined) {
+      const notBefore = this.now() - options.maxStaleMs;
+      toFetch = [];
+      for (const key of unique) {
+        const recalled = this.recall.get(key, notBefore);
+        if (recalled === undefined) toFetch.push(key);
+        else if (recalled.text !== null) out.set(key, codec.decode(recalled.text));
+      }
+      this.stats.recallHits += unique.length - toFetch.length;
+      if (toFetch.length === 0) return out;
+    }
     try {
       await this.ready();
-      // Always from the table: a read has no ETag to catch a stale cache, and another instance may have
-      // written since. The reads refresh the cache for the mergeWrite that usually follows.
-      const stored = await this.fetch(unique);
+      const stored = await this.fetch(toFetch);
       for (const [key, entity] of stored) if (entity) out.set(key, codec.decode(entity.text));
       return out;
     } catch (error) {
-      throw this.failure("read", unique.length, this.stateTable, error);
+      throw this.failure("read", toFetch.length, this.stateTable, error);
     }
   }
 
@@ -356,6 +373,8 @@ export class TableStateStore implements StateStore {
           merged.set(key, emission ? { value, emitted: emission } : alreadyEmitted ? { value, alreadyEmitted } : { value });
           if (outcome.etag) this.cache.set(key, { text, etag: outcome.etag, expiresAt: write.expiresAt });
           else this.cache.delete(key);
+          if (outcome.etag) this.recall.record(key, text, this.now());
+          else this.recall.forget(key);
           return;
         }
         if (outcome.kind === "companionExists" && emission) {
@@ -366,6 +385,7 @@ export class TableStateStore implements StateStore {
           this.stats.conflicts++;
           known.delete(key);
           this.cache.delete(key);
+          this.recall.forget(key);
         }
         pending.push(key);
       });
@@ -388,10 +408,12 @@ export class TableStateStore implements StateStore {
         }
         const stored: CachedEntity = { text, etag: entity.etag, expiresAt: Number(entity.expiresAt ?? 0) };
         this.cache.set(key, stored);
+        this.recall.record(key, text, this.now());
         return stored;
       } catch (error) {
         if (statusOf(error) !== 404 || classify(error) === "fatal") throw error;
         this.cache.delete(key);
+        this.recall.record(key, null, this.now());
         return null;
       }
     });

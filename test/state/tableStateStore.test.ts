@@ -309,3 +309,41 @@ describe("createStateStore", () => {
     await expect(createStateStore("http://127.0.0.1:1/devstoreaccount1")).rejects.toThrow(/https/);
   });
 });
+
+describe("reads that accept staleness (detection memory)", () => {
+  test("within maxStaleMs a key is read once, present or absent; later it is read again and another process's write shows", async () => {
+    let now = 1_000_000;
+    const tables = freshTables();
+    const a = tableStore(azurite.connectionString, { ...tables, now: () => now });
+    const b = tableStore(azurite.connectionString, tables);
+    await b.mergeWrite(entries({ present: ["1"] }), setCodec);
+
+    expect(await a.read(["present", "absent"], setCodec, { maxStaleMs: 60_000 })).toEqual(new Map([["present", ["1"]]]));
+    const reads = a.stats.reads;
+    now += 30_000;
+    await b.mergeWrite(entries({ present: ["2"], absent: ["x"] }), setCodec);
+    expect(await a.read(["present", "absent"], setCodec, { maxStaleMs: 60_000 })).toEqual(new Map([["present", ["1"]]]));
+    expect(a.stats.reads).toBe(reads);
+    expect(a.stats.recallHits).toBe(2);
+
+    now += 31_000;
+    expect(await a.read(["present", "absent"], setCodec, { maxStaleMs: 60_000 })).toEqual(
+      new Map([
+        ["present", ["1", "2"]],
+        ["absent", ["x"]],
+      ]),
+    );
+    expect(a.stats.reads).toBe(reads + 2);
+  });
+
+  test("a process sees its own writes at once, and a read without maxStaleMs always goes to the table", async () => {
+    const tables = freshTables();
+    const a = tableStore(azurite.connectionString, tables);
+    const b = tableStore(azurite.connectionString, tables);
+    expect(await a.read(["k"], setCodec, { maxStaleMs: 60_000 })).toEqual(new Map());
+    await a.mergeWrite(entries({ k: ["mine"] }), setCodec);
+    expect(await a.read(["k"], setCodec, { maxStaleMs: 60_000 })).toEqual(new Map([["k", ["mine"]]]));
+    await b.mergeWrite(entries({ k: ["theirs"] }), setCodec);
+    expect(await a.read(["k"], setCodec)).toEqual(new Map([["k", ["mine", "theirs"]]]));
+  });
+});

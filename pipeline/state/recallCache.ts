@@ -1,0 +1,38 @@
+/**
+ * What this instance learned of a key's stored value, and when (wall clock): present with its text, or
+ * absent. Serves reads that accept a bounded staleness — detection memory, which nearly every batch asks
+ * for and which rarely changes — so that a key costs one read per staleness period instead of one per
+ * batch. This instance's own writes are recorded as they land, so it never sees its own lessons late.
+ * Bounded by entries; least recently recorded go first.
+ */
+export interface Recalled {
+  /** The stored text, or null when the key was absent. */
+  readonly text: string | null;
+  readonly at: number;
+}
+
+export class RecallCache {
+  private readonly entries = new Map<string, Recalled>();
+
+  constructor(private readonly maxEntries = 20_000) {}
+
+  /** The entry if it was learned at or after `notBefore`. */
+  get(key: string, notBefore: number): Recalled | undefined {
+    const entry = this.entries.get(key);
+    return entry && entry.at >= notBefore ? entry : undefined;
+  }
+
+  record(key: string, text: string | null, at: number): void {
+    this.entries.delete(key);
+    if (this.maxEntries === 0) return;
+    this.entries.set(key, { text, at });
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+  }
+
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+}
