@@ -116,8 +116,10 @@ export const escalationSequence = defineDetection<Settings>({
       const precursor = precursorOf(event);
       if (!precursor) return undefined;
       const known = precursorsOf(recall(actorKey(event)));
-      // A poller reading the same secrets every few seconds need not rewrite memory each time.
-      if (known.some((p) => p.what === precursor.what && precursor.at - p.at >= 0 && precursor.at - p.at < REFRESH_MS)) return undefined;
+      // A poller reading secrets every few seconds need not rewrite memory each time: one secret read per
+      // actor per REFRESH_MS is enough to start the window (the evidence then names the first of them).
+      const repeat = (p: Precursor) => (precursor.kind === "secrets" ? p.kind === "secrets" : p.what === precursor.what);
+      if (known.some((p) => repeat(p) && precursor.at - p.at >= 0 && precursor.at - p.at < REFRESH_MS)) return undefined;
       const kept = [...known, precursor]
         .filter((p) => event.time - p.at <= KEEP_MS)
         .sort((a, b) => b.at - a.at || (a.auditId < b.auditId ? -1 : 1))
