@@ -97,6 +97,7 @@ export const anonymousAccessThenWrite = defineDetection<Settings>({
     "Block the source IP (AKS authorized IP ranges) and hunt for it in the other incidents.",
   ],
   catalogueRows: [],
+  orderSensitive: true,
   settings,
   select: [
     { actorTypes: ["anonymous"] },

@@ -97,6 +97,7 @@ export const escalationSequence = defineDetection<Settings>({
     "If it is not a known admin task, revoke the actor's access, rotate the secrets it read, and undo the follow-up change.",
   ],
   catalogueRows: [53],
+  orderSensitive: true,
   settings,
   select: [
     { resources: ["secrets"], verbs: SECRET_READS },

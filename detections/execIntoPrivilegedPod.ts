@@ -61,6 +61,7 @@ export const execIntoPrivilegedPod = defineDetection<Settings>({
     "Read the privileged-workload incident of the pod's creation and the pod-exec incident of this session together.",
   ],
   catalogueRows: [],
+  orderSensitive: true,
   settings,
   select: [
     { resources: ["pods/exec", "pods/attach", "pods/ephemeralcontainers"] },

@@ -71,6 +71,7 @@ export const firstSeenAccess = defineDetection<Settings>({
     "If not, treat the credential as stolen: revoke it (Entra sign-out and token revocation, or delete the service account's token and pod), and review everything it did from the new source.",
   ],
   catalogueRows: [18, 45],
+  orderSensitive: true,
   settings,
   select: [
     { resources: ["secrets"], verbs: ["get", "list"], actorTypes: BASELINED_TYPES },

@@ -90,6 +90,7 @@ export const privilegeGrantedThenUsed = defineDetection<Settings>({
     "Treat what the uses touched as compromised: rotate the secrets read, inspect the pods exec'd into and the workloads and bindings created.",
   ],
   catalogueRows: [],
+  orderSensitive: true,
   settings,
   select: [
     { resources: RBAC_RESOURCES, verbs: WRITE_VERBS },

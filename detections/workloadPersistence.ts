@@ -69,6 +69,7 @@ export const workloadPersistence = defineDetection<Settings>({
     "If the image or command is unknown, treat the workload's service account token and mounted secrets as exposed.",
   ],
   catalogueRows: [46, 47, 48],
+  orderSensitive: true,
   settings,
   select: { resources: ["daemonsets", "deployments", "statefulsets", "cronjobs", "jobs"], verbs: SPEC_WRITE_VERBS },
 

@@ -9,6 +9,7 @@ import type { SourceLocation } from "./decode/location.js";
 import { type QuarantineEntry, quarantineEntry } from "./decode/quarantine.js";
 import type { Detection } from "./detect/detection.js";
 import { DetectionEngine } from "./detect/engine.js";
+import { PreparedBatch } from "./detect/preparedBatch.js";
 import type { IncidentRow } from "./incidents/incidentRow.js";
 import type { AuditEvent } from "./normalize/auditEvent.js";
 import { normalizeAuditRecord } from "./normalize/normalizeAuditRecord.js";
@@ -61,8 +62,8 @@ export class Pipeline {
   }
 
   /**
-   * Decodes messages and normalizes their records into `into`, keeping only the events some detection
-   * selects: the rest are counted and dropped at once, so a batch holds a few events, not thousands.
+   * Decodes messages and normalizes their records into `into`, keeping only what detection needs of the
+   * events some detection selects: the rest are counted and dropped at once.
    */
   decode(messages: readonly InputMessage[], into: DecodedBatch = new DecodedBatch()): DecodedBatch {
     const sink = new NormalizingSink(into, this.engine);
@@ -79,7 +80,7 @@ export class Pipeline {
   }
 
   async processDecoded(batch: DecodedBatch): Promise<BatchResult> {
-    const incidents = await this.engine.process(batch.events, batch.stats, batch.latestEventTime);
+    const incidents = await this.engine.process(batch.events, batch.stats, batch.latestEventTime, batch.prepared);
     batch.stats.incidents += incidents.length;
     return { incidents, quarantined: batch.quarantined, stats: batch.stats };
   }
@@ -87,7 +88,9 @@ export class Pipeline {
 
 /** What some messages held: the events detections need, and what was skipped or quarantined on the way. */
 export class DecodedBatch {
-  /** Events at least one detection selects, in input order. */
+  /** What detection kept of the events decoded into this batch (see detect/preparedBatch.ts). */
+  readonly prepared = new PreparedBatch();
+  /** Whole events added by a driver that selected them itself (parse workers); prepared when processed. */
   readonly events: AuditEvent[] = [];
   readonly quarantined: QuarantineEntry[] = [];
   readonly stats: PipelineStats = emptyStats();
@@ -95,7 +98,7 @@ export class DecodedBatch {
   latestEventTime = Number.NEGATIVE_INFINITY;
 }
 
-/** Normalizes each record as the decoder finds it, so that nothing but selected events outlives it. */
+/** Normalizes and prepares each record as the decoder finds it, so that only what detection needs outlives it. */
 class NormalizingSink implements DecodeSink {
   constructor(
     private readonly batch: DecodedBatch,
@@ -114,7 +117,7 @@ class NormalizingSink implements DecodeSink {
     const event = result.event;
     batch.stats.events++;
     if (event.time > batch.latestEventTime) batch.latestEventTime = event.time;
-    if (this.engine.selects(event)) batch.events.push(event);
+    this.engine.prepare(event, batch.prepared, batch.stats);
   }
 
   skip(category: string): void {

@@ -139,6 +139,14 @@ export interface Detection<S extends BaseSettings = BaseSettings> {
   readonly catalogueRows: readonly number[];
   readonly settings: z.ZodType<S, unknown>;
   readonly select: Selector | readonly Selector[];
+  /**
+   * The finding joins events across the stream through memory (a grant then its use, a pod's creation
+   * then an exec into it, a first-seen baseline). Instances sharing a store see each other's lessons, but
+   * a follow-up judged before its precursor's lesson is stored is judged without it: with several
+   * concurrent instances the outcome can depend on timing, as it does live. One instance gives the same
+   * result however the input is batched.
+   */
+  readonly orderSensitive?: boolean;
   readonly memory?: Memory;
   /**
    * This event's contribution to state, or undefined when it does not matter to this detection. `recall`

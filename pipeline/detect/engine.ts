@@ -9,10 +9,9 @@ import type { IncidentRow } from "../incidents/incidentRow.js";
 import type { AuditEvent } from "../normalize/auditEvent.js";
 import type { ResolvedSettings } from "../config/settings.js";
 import type { EmitFn, StateCodec, StateEntry, StateStore } from "../state/stateStore.js";
-import type { BaseSettings, Detection, Lesson, Observation, Recall, RememberedFacts } from "./detection.js";
+import type { Detection, Lesson, Observation, Recall, RememberedFacts } from "./detection.js";
 import { CAPS, IncidentState, type IncidentStateJson } from "./incidentState.js";
-import { matcherFor } from "./patterns.js";
-import { SelectionIndex } from "./selectionIndex.js";
+import { type Deferred, EventPreparer, isDeferred, type Observed, PreparedBatch } from "./preparedBatch.js";
 
 export interface EngineOptions {
   readonly detections: readonly Detection[];
@@ -41,20 +40,11 @@ export interface DetectStats {
   alreadyEmitted: number;
 }
 
-interface Work {
-  readonly detection: Detection;
-  readonly settings: BaseSettings;
-  readonly event: AuditEvent;
-  /** Allowlisted: still teaches memory (AKS creates bindings people later change), never folded. */
-  readonly suppressed: boolean;
-}
-
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
 export class DetectionEngine {
-  private readonly index: SelectionIndex;
-  private readonly settings: ResolvedSettings;
+  private readonly preparer: EventPreparer;
   private readonly store: StateStore;
   private readonly clock: () => Date;
   private readonly latenessMs: number;
@@ -62,8 +52,7 @@ export class DetectionEngine {
   private latestEventTime = Number.NEGATIVE_INFINITY;
 
   constructor(options: EngineOptions) {
-    this.settings = options.settings;
-    this.index = new SelectionIndex(options.detections.filter((d) => this.settingsOf(d).enabled));
+    this.preparer = new EventPreparer(options.detections, options.settings);
     this.store = options.store;
     this.clock = options.clock ?? (() => new Date());
     this.latenessMs = (options.latenessMinutes ?? 60) * MINUTE;
@@ -80,47 +69,40 @@ export class DetectionEngine {
 
   /** Whether any enabled detection selects this event; events none selects need not be kept. */
   selects(event: AuditEvent): boolean {
-    return this.index.candidates(event).length > 0;
+    return this.preparer.selects(event);
   }
 
   /**
-   * Runs a batch. `events` may be only the selected ones; `latestEventTime` is the latest time of the
-   * whole batch, selected or not, so the watermark moves with the stream.
+   * Selects an event and folds it for the detections that need no memory for it, as it is decoded; see
+   * preparedBatch.ts. False when nothing of the event needs keeping.
    */
-  async process(events: readonly AuditEvent[], stats: DetectStats, latestEventTime: number): Promise<IncidentRow[]> {
-    const work: Work[] = [];
-    for (const event of events) {
-      const candidates = this.index.candidates(event);
-      for (let i = 0; i < candidates.length; i++) {
-        const detection = candidates[i] as Detection;
-        const settings = this.settingsOf(detection);
-        stats.selected++;
-        const suppressed = isSuppressed(event, settings);
-        if (suppressed) stats.suppressed++;
-        if (!suppressed || detection.memory) work.push({ detection, settings, event, suppressed });
-      }
-    }
+  prepare(event: AuditEvent, into: PreparedBatch, stats: DetectStats): boolean {
+    return this.preparer.prepare(event, into, stats);
+  }
+
+  /**
+   * Runs a batch: `prepared` holds what `prepare` kept of its events; `events` may add whole events not
+   * prepared yet (both only the selected ones, or more). `latestEventTime` is the latest time of the whole
+   * batch, selected or not, so the watermark moves with the stream.
+   */
+  async process(
+    events: readonly AuditEvent[],
+    stats: DetectStats,
+    latestEventTime: number,
+    prepared: PreparedBatch = new PreparedBatch(),
+  ): Promise<IncidentRow[]> {
+    for (const event of events) this.preparer.prepare(event, prepared, stats);
     const batchMax = Math.max(this.latestEventTime, latestEventTime);
-    if (work.length === 0) {
+    if (prepared.empty) {
       this.latestEventTime = batchMax;
       return [];
     }
 
-    const memory = await this.loadMemory(work);
+    const memory = await this.loadMemory(prepared.deferred());
     const deltas = new Map<string, StateEntry<IncidentState>>();
-    const detectionOfKey = new Map<string, Work>();
-    for (const item of work) {
-      const { detection, settings, event } = item;
-      const cluster = event.cluster.resourceId;
-      const recall = memory.recall(detection, cluster);
-      if (detection.memory) {
-        const learned = detection.memory.remember(event, recall);
-        const lessons: readonly Lesson[] = learned === undefined ? [] : Array.isArray(learned) ? learned : [learned as Lesson];
-        for (const lesson of lessons) memory.learn(detection, cluster, lesson.object, event.time, lesson.facts, detection.memory.ttlDays);
-      }
-      if (item.suppressed) continue;
-      const observation = detection.fold(event, settings, recall);
-      if (!observation) continue;
+    const detectionOfKey = new Map<string, Observed>();
+    const observe = (item: Observed) => {
+      const { detection, settings, event, observation } = item;
       const windowMs = settings.windowMinutes * MINUTE;
       const windowStart = Math.floor(event.time / windowMs) * windowMs;
       const expiresAt = windowStart + windowMs + this.latenessMs;
@@ -136,13 +118,31 @@ export class DetectionEngine {
         detectionOfKey.set(key, item);
       }
       applyObservation(entry.value, event, observation);
+    };
+    for (const item of prepared.observed) observe(item);
+    for (const item of prepared.inOrder) {
+      if (!isDeferred(item)) {
+        memory.learn(item.detection, item.cluster, item.lesson.object, item.time, item.lesson.facts, item.detection.memory?.ttlDays ?? 0);
+        continue;
+      }
+      const { detection, settings, event } = item;
+      const cluster = event.cluster.resourceId;
+      const recall = memory.recall(detection, cluster);
+      if (detection.memory) {
+        const learned = detection.memory.remember(event, recall);
+        const lessons: readonly Lesson[] = learned === undefined ? [] : Array.isArray(learned) ? learned : [learned as Lesson];
+        for (const lesson of lessons) memory.learn(detection, cluster, lesson.object, event.time, lesson.facts, detection.memory.ttlDays);
+      }
+      if (item.suppressed) continue;
+      const observation = detection.fold(event, settings, recall);
+      if (observation) observe({ detection, settings, event, observation });
     }
     // Concurrent batches on one engine may finish out of order: the watermark only moves forward.
     this.latestEventTime = Math.max(this.latestEventTime, batchMax);
 
     const built = new Map<string, IncidentRow>();
     const emit: EmitFn<IncidentState> = (key, state) => {
-      const item = detectionOfKey.get(key) as Work;
+      const item = detectionOfKey.get(key) as Observed;
       const finding = item.detection.evaluate(state, item.settings);
       if (!finding) return undefined;
       const incidentId = incidentIdOf(key);
@@ -169,13 +169,7 @@ export class DetectionEngine {
     return rows;
   }
 
-  private settingsOf(detection: Detection): BaseSettings {
-    const settings = this.settings.get(detection.id);
-    if (!settings) throw new Error(`no settings resolved for detection ${detection.id}`);
-    return settings;
-  }
-
-  private async loadMemory(work: readonly Work[]): Promise<MemoryView> {
+  private async loadMemory(work: readonly Deferred[]): Promise<MemoryView> {
     const keys = new Set<string>();
     for (const { detection, event } of work) {
       if (!detection.memory) continue;
@@ -184,12 +178,6 @@ export class DetectionEngine {
     const loaded = keys.size ? await this.store.read([...keys], rememberedCodec, { maxStaleMs: this.memoryStalenessMs }) : new Map<string, Remembered>();
     return new MemoryView(loaded, this.store);
   }
-}
-
-function isSuppressed(event: AuditEvent, settings: BaseSettings): boolean {
-  if (settings.allowActors.length && matcherFor(settings.allowActors)(event.user.username)) return true;
-  const ns = event.objectRef?.namespace;
-  return ns !== undefined && ns !== "" && settings.allowNamespaces.length > 0 && matcherFor(settings.allowNamespaces)(ns);
 }
 
 function applyObservation(state: IncidentState, event: AuditEvent, observation: Observation): void {

@@ -290,8 +290,9 @@ describe.each(FORMATS)("$name", (format) => {
       return result.incidents;
     };
     const expected: IncidentRow[] = await run(FORMATS[0] as Format);
-    expect(expected).toHaveLength(1);
-    expect(expected[0]).toMatchObject({
+    const enumeration = expected.filter((row) => row.DetectionId === "secret-enumeration");
+    expect(enumeration).toHaveLength(1);
+    expect(enumeration[0]).toMatchObject({
       DetectionId: "secret-enumeration",
       Severity: "High",
       Actor: "dev@contoso.com",
@@ -570,7 +571,7 @@ describe("files through readMessages", () => {
         ["secret-enumeration", ""],
       ]),
     );
-    expect(incidents).toHaveLength(2);
+    expect(incidents.filter((r) => r.DetectionId === "secret-enumeration")).toHaveLength(2);
   });
 
   test("a file holding only a truncated line quarantines that line", async () => {

@@ -465,10 +465,13 @@ describe("prototype keys", () => {
     // One batch per event: the state for the key goes through the store and back twenty times.
     const { incidents, stats } = await runEvents(specs, { perMessage: 1 });
     expect(isBalanced(stats)).toBe(true);
-    expect(incidents).toHaveLength(1);
-    expect(incidents[0]).toMatchObject({ DetectionId: "secret-enumeration", Actor: name, ActorType: "user", EventCount: 20, Severity: "Medium" });
-    expect(incidents[0]?.Evidence.deniedReads).toBe(20);
-    expect(incidents[0]?.Title).toContain(name);
+    // denied-requests reports the same refusals; every row must carry the name intact.
+    for (const row of incidents) expect(row.Actor).toBe(name);
+    const enumeration = incidents.filter((row) => row.DetectionId === "secret-enumeration");
+    expect(enumeration).toHaveLength(1);
+    expect(enumeration[0]).toMatchObject({ Actor: name, ActorType: "user", EventCount: 20, Severity: "Medium" });
+    expect(enumeration[0]?.Evidence.deniedReads).toBe(20);
+    expect(enumeration[0]?.Title).toContain(name);
     expectUnpolluted(before);
   });
 
@@ -543,7 +546,8 @@ describe("control characters and deep nesting", () => {
     ];
     const { incidents, stats } = await runEvents(specs);
     expect(isBalanced(stats)).toBe(true);
-    expect(incidents.map((r) => r.DetectionId).sort()).toEqual(["pod-exec", "rbac-binding-change", "secret-enumeration"]);
+    // The core detections, and whichever of the catalogue also see these events: all must be clean.
+    expect(incidents.map((r) => r.DetectionId)).toEqual(expect.arrayContaining(["pod-exec", "rbac-binding-change", "secret-enumeration"]));
     for (const row of incidents) {
       expect(row.Actor).toBe(username);
       expect(row.Title).not.toMatch(CONTROL);

@@ -75,3 +75,13 @@ export function latestRevisions(rows: readonly IncidentRow[]): IncidentRow[] {
 export function comparable(rows: readonly IncidentRow[]): Omit<IncidentRow, "TimeGenerated">[] {
   return latestRevisions(rows).map(({ TimeGenerated: _, ...rest }) => rest);
 }
+
+const ORDER_SENSITIVE = new Set(allDetections.filter((d) => d.orderSensitive).map((d) => d.id));
+
+/**
+ * The rows of detections whose findings do not depend on the order concurrent instances see events in
+ * (see Detection.orderSensitive): what must match exactly however many instances share the work.
+ */
+export function orderIndependent<T extends Pick<IncidentRow, "DetectionId">>(rows: readonly T[]): T[] {
+  return rows.filter((row) => !ORDER_SENSITIVE.has(row.DetectionId));
+}
