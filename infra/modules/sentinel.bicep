@@ -43,7 +43,7 @@ resource incidentRule 'Microsoft.SecurityInsights/alertRules@2025-09-01' = {
     suppressionDuration: 'PT5H'
     // Defaults; each alert takes its severity and tactics from its row (alertDetailsOverride).
     severity: 'Medium'
-    tactics: ['InitialAccess', 'Discovery', 'CredentialAccess', 'Persistence', 'PrivilegeEscalation', 'Execution']
+    tactics: ['Reconnaissance', 'InitialAccess', 'Execution', 'Persistence', 'PrivilegeEscalation', 'DefenseEvasion', 'CredentialAccess', 'Discovery', 'LateralMovement', 'Collection', 'CommandAndControl', 'Impact']
     alertDetailsOverride: {
       alertDisplayNameFormat: '{{Title}}'
       alertDescriptionFormat: '{{Description}}'

@@ -23,7 +23,7 @@ import { StateStoreError } from "../../pipeline/state/stateStoreError.js";
 import { unescapeKey } from "../../pipeline/state/tableKeys.js";
 import { aksRecord, auditEvent, eventHubMessage } from "../../scripts/synthetic/auditRecords.js";
 import { type Azurite, devConnectionString, startAzurite } from "../support/azurite.js";
-import { comparable, FIXED_NOW } from "../support/harness.js";
+import { comparable, FIXED_NOW, orderIndependent } from "../support/harness.js";
 import { type IngestionFault, IngestionServer } from "../support/ingestionServer.js";
 import { freshTables, QUICK_RETRY, SAMPLE, sampleMessages, snapshot } from "../state/stateKit.js";
 import { TcpProxy } from "../state/tcpProxy.js";
@@ -158,7 +158,9 @@ async function emittedIds(stateTable: string): Promise<string[]> {
 function expectDeliveredExactlyOnce(received: readonly IncidentRow[], emitted: readonly string[]): void {
   expect(duplicatesIn(received)).toEqual([]);
   expect(received.map(keyOf).sort()).toEqual([...emitted].sort());
-  expect(comparable(received)).toEqual(baseline);
+  // Two partitions per process: sequences joined through memory may be judged before their precursor's
+  // lesson is stored (Detection.orderSensitive); everything else must equal the in-memory replay.
+  expect(comparable(orderIndependent(received))).toEqual(orderIndependent(baseline));
   for (const row of received) IncidentRowSchema.parse(row);
 }
 
