@@ -75,7 +75,7 @@ export function detectionsDoc(detections: readonly Detection[] = allDetections):
     [
       `## ${d.id}`,
       "",
-      `**${d.title}** — ${d.status}. MITRE: ${d.mitre.tactics.join(", ")}; ${d.mitre.techniques.join(", ") || "no technique"}.`,
+      `**${d.title}** — ${d.status}${d.orderSensitive ? ", order-sensitive (joins events through memory; see the README's replay section)" : ""}. MITRE: ${d.mitre.tactics.join(", ")}; ${d.mitre.techniques.join(", ") || "no technique"}.`,
       "",
       d.description,
       "",
