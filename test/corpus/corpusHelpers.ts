@@ -1,4 +1,3 @@
-import { type DecodeSink, decodeMessage } from "../../pipeline/decode/decodeMessage.js";
 /**
  * Helpers for the corpus tests: they replay data others wrote (../shared/corpus beside the repo) through the
  * real pipeline. Nothing here decides an outcome; it only finds files, reads them and runs the pipeline.
@@ -7,7 +6,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { allDetections } from "../../detections/index.js";
-import { resolveSettings } from "../../pipeline/config/settings.js";
+import { type ResolvedSettings, resolveSettings } from "../../pipeline/config/settings.js";
+import { type DecodeSink, decodeMessage } from "../../pipeline/decode/decodeMessage.js";
 import { type BatchResult, type InputMessage, Pipeline } from "../../pipeline/pipeline.js";
 import type { IncidentRow } from "../../pipeline/incidents/incidentRow.js";
 import type { AuditEvent } from "../../pipeline/normalize/auditEvent.js";
@@ -36,9 +36,27 @@ export interface Replay extends BatchResult {
   readonly events: AuditEvent[];
 }
 
-/** Decodes, normalizes and detects one batch of messages with a fresh pipeline and in-memory state. */
-export async function replay(messages: readonly InputMessage[]): Promise<Replay> {
-  const pipeline = new Pipeline();
+/** The `detections` part of a config file: settings by detection id, as a user would write them. */
+export type DetectionConfig = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+/** The ids of every registered detection (`allDetections`), in registration order. */
+export const REGISTERED: readonly string[] = allDetections.map((d) => d.id);
+
+export function isRegistered(detectionId: string): boolean {
+  return REGISTERED.includes(detectionId);
+}
+
+/** Every detection's settings, with `config` applied as a config file would apply it. */
+export function settingsFor(config: DetectionConfig = {}): ResolvedSettings {
+  return resolveSettings(allDetections, { detections: config }, "corpus test config");
+}
+
+/**
+ * Decodes, normalizes and detects one batch of messages with a fresh pipeline and in-memory state, every
+ * registered detection on its defaults or on `config`.
+ */
+export async function replay(messages: readonly InputMessage[], config: DetectionConfig = {}): Promise<Replay> {
+  const pipeline = new Pipeline({ settings: settingsFor(config) });
   // Every normalized event, selected or not, for field checks; the pipeline itself keeps only what detections need.
   const events: AuditEvent[] = [];
   const collect: DecodeSink = {
@@ -61,9 +79,9 @@ export async function readFileMessages(path: string): Promise<InputMessage[]> {
   return messages;
 }
 
-export async function replayFile(path: string): Promise<Replay & { readonly messages: InputMessage[] }> {
+export async function replayFile(path: string, config: DetectionConfig = {}): Promise<Replay & { readonly messages: InputMessage[] }> {
   const messages = await readFileMessages(path);
-  return { ...(await replay(messages)), messages };
+  return { ...(await replay(messages, config)), messages };
 }
 
 /** One message whose body is a value the Functions host already parsed. */
@@ -151,10 +169,13 @@ export function pantherKey(test: Pick<PantherTest, "rule_id" | "test_name">): st
   return `${test.rule_id} / ${test.test_name}`;
 }
 
-/** A top-level numeric setting of a rule's YAML (`Threshold`, `DedupPeriodMinutes`), if the rule has it. */
+/**
+ * A top-level numeric setting of a rule's YAML (`Threshold`, `DedupPeriodMinutes`), if the rule has it. A
+ * trailing YAML comment is allowed (`Threshold: 10 # The minimum number of event matches …`).
+ */
 export function pantherRuleNumber(sourceFile: string, key: string): number | undefined {
   const yaml = readFileSync(join(PANTHER_DIR, sourceFile), "utf8");
-  const match = new RegExp(`^${key}:\\s*(\\d+)\\s*$`, "m").exec(yaml);
+  const match = new RegExp(`^${key}:\\s*(\\d+)\\s*(#.*)?$`, "m").exec(yaml);
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
