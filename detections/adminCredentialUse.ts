@@ -11,7 +11,7 @@ import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { requestLabel, resourceOf } from "./lib/identity.js";
-import { listForProse, printable } from "./lib/k8s.js";
+import { actorName, listForProse } from "./lib/k8s.js";
 
 const settings = baseSettings({ windowMinutes: 60 }).extend({
   /**
@@ -86,7 +86,7 @@ export const adminCredentialUse = defineDetection<Settings>({
 
   evaluate(state) {
     const [variant] = state.key;
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const actions = state.evidenceOf("action", 30);
     const sensitiveActions = state.itemsOf("sensitive", 20);
     const admin = variant === ADMIN;

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type MitreMapping, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { asArray, asString, field, listForProse, maxSeverity, printable } from "./lib/k8s.js";
+import { actorName, asArray, asString, field, listForProse, maxSeverity, printable } from "./lib/k8s.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -122,7 +122,7 @@ export const admissionWebhookChange = defineDetection<Settings>({
       tactics: [...(writes ? ["Persistence"] : []), ...(deletes ? ["DefenseEvasion"] : [])],
       techniques,
     };
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const verbs = state
       .itemsOf("change")
       .map((v) => VERB_PROSE[v] ?? v)

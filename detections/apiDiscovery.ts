@@ -9,7 +9,7 @@ import { baseSettings, defineDetection, type MitreMapping, type Severity } from 
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { AKS_PLATFORM_IDENTITIES, requestLabel, resourceOf, sourceOf } from "./lib/identity.js";
-import { listForProse, printable } from "./lib/k8s.js";
+import { actorName, listForProse, printable } from "./lib/k8s.js";
 
 /** What someone reads to learn a cluster (Elastic's orientation set, plus secrets). `kubectl get all` touches only pods of these. */
 const ORIENTATION = ["namespaces", "nodes", "pods", "roles", "clusterroles", "rolebindings", "clusterrolebindings", "configmaps", "serviceaccounts", "secrets"];
@@ -93,7 +93,7 @@ export const apiDiscovery = defineDetection<Settings>({
     if (resources.length < threshold) return undefined;
     const serviceAccount = state.actorType === "serviceaccount";
     const severity: Severity = denied || serviceAccount ? "Medium" : "Low";
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const from = source ? ` from ${printable(source)}` : "";
     const accounts = resources.filter((r) => ACCOUNT_DISCOVERY.has(r));
     const mitre: MitreMapping = { tactics: ["Discovery"], techniques: accounts.length && !denied ? ["T1613", "T1087.004"] : ["T1613"] };

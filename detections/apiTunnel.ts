@@ -10,7 +10,7 @@ import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { redactCommand } from "./lib/execCommands.js";
-import { listForProse, maxSeverity, pathOf, printable, queryParams } from "./lib/k8s.js";
+import { actorName, listForProse, maxSeverity, pathOf, printable, queryParams } from "./lib/k8s.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -73,7 +73,7 @@ export const apiTunnel = defineDetection<Settings>({
   evaluate(state) {
     const fired = VARIANTS.filter((v) => state.count(v) > 0);
     if (fired.length === 0) return undefined;
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const what = fired.map((v) => `${PROSE[v]} ${listForProse(state.itemsOf(v))}`);
     return {
       severity: fired.map((v) => SEVERITY[v]).reduce(maxSeverity),

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type MitreMapping, type Severity } from "../pipeline/detect/detection.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { requestLabel, sourceOf } from "./lib/identity.js";
-import { listForProse, printable } from "./lib/k8s.js";
+import { actorName, listForProse, printable } from "./lib/k8s.js";
 
 /**
  * Markers of tools built to attack or map a cluster, lower-case, each with the tool it names. Left out:
@@ -100,7 +100,7 @@ export const attackToolUserAgent = defineDetection<Settings>({
     const allowed = state.count("allowed");
     const exec = state.count("exec") > 0;
     const severity: Severity = scanner ? "Low" : allowed > 0 ? "High" : "Medium";
-    const actor = printable(state.actor) || "an anonymous client";
+    const actor = actorName(state.actor) || "an anonymous client";
     const requests = state.evidenceOf("request", 20);
     const mitre: MitreMapping = { tactics: exec ? ["Discovery", "Execution"] : ["Discovery"], techniques: exec ? ["T1613", "T1609"] : ["T1613"] };
     const outcome = allowed === state.eventCount ? "all allowed" : allowed === 0 ? "all refused" : `${allowed} allowed`;

@@ -11,7 +11,7 @@
 import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { field, listForProse, printable } from "./lib/k8s.js";
+import { actorName, field, listForProse, printable } from "./lib/k8s.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -110,7 +110,7 @@ export const configmapCredentials = defineDetection<Settings>({
     const [, namespace = "", name = ""] = target.split("/");
     const keys = state.evidenceOf("key");
     const severity: Severity = state.count("high") > 0 ? "High" : "Medium";
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const verbs = state
       .itemsOf("change")
       .map((v) => (v === "create" ? "created" : v === "patch" ? "patched" : "updated"))
@@ -118,7 +118,7 @@ export const configmapCredentials = defineDetection<Settings>({
       .join(" and ");
     return {
       severity,
-      title: `${actor} ${verbs} ConfigMap ${namespace}/${printable(name)} with credentials in ${listForProse(keys.map((k) => k.slice(0, k.indexOf(" ("))))}`,
+      title: `${actor} ${verbs} ConfigMap ${namespace}/${printable(name)} with credentials in ${listForProse([...new Set(keys.map((k) => k.slice(0, k.indexOf(" ("))))])}`,
       description: `${actor} ${verbs} ConfigMap ${namespace}/${printable(name)}, whose data holds what looks like credentials: ${listForProse(keys, 6)}. Anyone who can read ConfigMaps in ${namespace} can read them.`,
       evidence: { keys, configMap: target },
       qualifyingEvents: 1,

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { field, listForProse, printable } from "./lib/k8s.js";
+import { actorName, field, listForProse, printable } from "./lib/k8s.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -77,7 +77,7 @@ export const corednsChange = defineDetection<Settings>({
       .filter((v, i, all) => all.indexOf(v) === i)
       .join(" and ");
     const directives = state.evidenceOf("directive");
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const mitre = changes.every((v) => v === "delete")
       ? { tactics: ["Impact"], techniques: ["T1565.001"] }
       : { tactics: ["CredentialAccess", "Collection", "Impact"], techniques: ["T1557", "T1565.001"] };

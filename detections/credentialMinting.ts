@@ -8,7 +8,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type MitreMapping, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { asArray, asString, field, listForProse, printable } from "./lib/k8s.js";
+import { actorName, asArray, asString, field, listForProse, printable } from "./lib/k8s.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -112,7 +112,7 @@ export const credentialMinting = defineDetection<Settings>({
     else if (tokens.length > 1) parts.push(`minted tokens for ${tokens.length} service accounts (${listForProse(tokens.map((t) => printable(t)))})`);
     if (csrs.length) parts.push(`requested ${csrs.length === 1 ? "a client certificate" : `${csrs.length} client certificates`} (${listForProse(csrs)})`);
     if (approvals.length) parts.push(`approved certificate request${approvals.length > 1 ? "s" : ""} ${listForProse(approvals)}`);
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const summary = parts.join(" and ");
     const credentials = state.evidenceOf("credential", 20);
     return {

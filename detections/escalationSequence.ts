@@ -13,7 +13,7 @@ import { baseSettings, defineDetection, type RememberedFacts, type Severity } fr
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { listForProse, printable, queryParams } from "./lib/k8s.js";
+import { actorName, listForProse, printable, queryParams } from "./lib/k8s.js";
 import { analyzeRules, BINDING_RESOURCES, kindOf, ROLE_RESOURCES, rulesOf } from "./lib/rbac.js";
 
 const settings = baseSettings({
@@ -168,7 +168,7 @@ export const escalationSequence = defineDetection<Settings>({
     const followKinds = (["exec", "binding", "workload", "cronjob"] as const).filter((k) => state.itemsOf("followUpKind").includes(k));
     const severity: Severity = state.count("high") > 0 ? "High" : "Medium";
     const parts = [...precursorKinds.map((k) => PRECURSOR_MITRE[k]), ...followKinds.map((k) => FOLLOW_UP_MITRE[k])];
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const precursors = state.evidenceOf("precursor");
     const followUps = state.evidenceOf("followUp");
     const strip = (line: string) => line.slice(line.indexOf(" ") + 1);

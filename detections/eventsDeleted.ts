@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { baseSettings, defineDetection } from "../pipeline/detect/detection.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { listForProse, printable } from "./lib/k8s.js";
+import { actorName, listForProse, printable } from "./lib/k8s.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -57,7 +57,7 @@ export const eventsDeleted = defineDetection<Settings>({
     const purged = state.itemsOf("purge");
     const many = deleted >= s.manyDeletes;
     const namespaces = state.itemsOf("namespace");
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const oneByOne = [...new Set(state.itemsOf("deleted").map((e) => e.slice(0, e.indexOf("/"))))];
     const what = [
       ...(purged.length ? [`every event of ${listForProse(purged)}`] : []),

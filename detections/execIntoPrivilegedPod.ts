@@ -14,7 +14,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Recall, type RememberedFacts } from "../pipeline/detect/detection.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { asArray, asString, field, listForProse, printable, queryParams } from "./lib/k8s.js";
+import { actorName, asArray, asString, field, listForProse, printable, queryParams } from "./lib/k8s.js";
 import { DANGEROUS_CAPABILITIES, type HostAccess, RISK_VARIANTS, type PodRisk, risksOf, profileOf, SENSITIVE_HOST_PATHS } from "./lib/podSecurity.js";
 import { isDryRun, KIND_LABELS, ownerOf, podNameOf, resultingSpecOf, SPEC_WRITE_VERBS, writtenSpecOf } from "./lib/workload.js";
 
@@ -137,7 +137,7 @@ export const execIntoPrivilegedPod = defineDetection<Settings>({
       .map((a) => ACTIONS[a] ?? a)
       .join(" and ");
     const kind = variants.includes("privileged") ? "privileged pod" : "pod with host access";
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const object = `${kind} ${printable(namespace)}/${printable(pod)}`;
     return {
       severity: "High",

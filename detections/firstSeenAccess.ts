@@ -19,7 +19,7 @@ import { isPublicAddress, networkOf } from "../pipeline/detect/network.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { requestLabel, resourceOf, sourceOf, userAgentFamily } from "./lib/identity.js";
-import { asArray, asString, listForProse, printable } from "./lib/k8s.js";
+import { actorName, asArray, asString, listForProse, printable } from "./lib/k8s.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 /** Distinct agents and networks remembered per identity. */
@@ -140,7 +140,7 @@ export const firstSeenAccess = defineDetection<Settings>({
   evaluate(state, s) {
     const agents = state.itemsOf("newUserAgent");
     const networks = state.itemsOf("newNetwork");
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const requests = state.evidenceOf("request", 20);
     const techniques = ["T1078"];
     const tactics = ["InitialAccess"];

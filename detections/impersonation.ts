@@ -10,7 +10,7 @@ import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { AKS_PLATFORM_IDENTITIES, requestLabel } from "./lib/identity.js";
-import { listForProse, printable } from "./lib/k8s.js";
+import { actorName, listForProse, printable } from "./lib/k8s.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -96,7 +96,7 @@ export const impersonation = defineDetection<Settings>({
 
   evaluate(state) {
     const [variant, , impersonatedName = ""] = state.key;
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const target = printable(impersonatedName) || "(groups only)";
     const groups = state.evidenceOf("impersonatedGroup");
     const requests = state.evidenceOf("request", 20);

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { asString, field, printable } from "./lib/k8s.js";
+import { actorName, asString, field, printable } from "./lib/k8s.js";
 
 const settings = baseSettings({ windowMinutes: 60 }).extend({
   /** Node names AKS gives its nodes: `aks-<pool>-<id>-vmss…` (Linux), `aks<pool>…` (Windows), and the ACI virtual node. */
@@ -74,7 +74,7 @@ export const nodeJoin = defineDetection<Settings>({
     const joined = state.itemsOf("outcome").includes("joined");
     const reasons = state.itemsOf("reason");
     const severity: Severity = joined ? "High" : "Medium";
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const what = joined ? `registered node ${name}` : `tried to register node ${name} (refused)`;
     return {
       severity,

@@ -10,7 +10,7 @@ import { baseSettings, defineDetection, type MitreMapping, type Severity } from 
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { asString, field, listForProse, pastTense, printable, WRITE_VERBS } from "./lib/k8s.js";
+import { actorName, asString, field, listForProse, pastTense, printable, WRITE_VERBS } from "./lib/k8s.js";
 
 const RESOURCES = [
   "deployments",
@@ -96,7 +96,7 @@ export const objectLifecycle = defineDetection<Settings>({
       ...(techniques.includes("account") ? [ACCOUNT] : []),
     ];
     const notable = variants.filter((v) => v !== "lifecycle").map((v) => PROSE[v]);
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     return {
       severity: variants.some((v) => SEVERITY[v] === "Low") ? "Low" : "Informational",
       mitre: { tactics: [...new Set(mappings.flatMap((m) => m.tactics))], techniques: [...new Set(mappings.flatMap((m) => m.techniques))] },

@@ -7,9 +7,9 @@
 import { z } from "zod";
 import { baseSettings, defineDetection, type MitreMapping, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
-import { isAllowed } from "../pipeline/normalize/auditEvent.js";
+import { type AuditEvent, isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { classifyCommand, type ExecVariant, redactCommand, startsWithShell } from "./lib/execCommands.js";
-import { asArray, asString, field, listForProse, printable, queryParams } from "./lib/k8s.js";
+import { actorName, asArray, asString, field, listForProse, printable, queryParams } from "./lib/k8s.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -157,7 +157,7 @@ export const podExec = defineDetection<Settings>({
     const containers = debug ? ephemeralContainers(event.requestObject) : [];
     const commands = debug
       ? containers.map((c) => [...asArray(field(c, "command")), ...asArray(field(c, "args"))].map(asString).join(" "))
-      : [queryParams(event.requestUri, "command").join(" ")];
+      : [commandOf(event)];
     if (s.ignoreCommands.length && commands.length && commands.every((c) => c !== "" && matcherFor(s.ignoreCommands)(c))) return undefined;
     const tty = debug ? containers.some((c) => field(c, "tty") === true) : queryParams(event.requestUri, "tty").includes("true");
     const variants = new Set<Variant>(commands.flatMap((c) => classifyCommand(c, s)));
@@ -188,7 +188,7 @@ export const podExec = defineDetection<Settings>({
     const commandText = commands.length ? ` (${listForProse(commands.map((c) => printable(c, 80)))})` : "";
     const named = variants.filter((v) => v !== "debugContainer" && v !== "shellOrTool");
     const variantText = named.length ? `: ${named.map((v) => PROSE[v]).join(", ")}` : "";
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     return {
       severity,
       mitre: mergeMitre([EXEC, ...variants.map((v) => MITRE[v])]),
@@ -253,4 +253,15 @@ function ephemeralContainers(requestObject: unknown): unknown[] {
       });
   }
   return [...asArray(field(requestObject, "spec", "ephemeralContainers"))];
+}
+
+/**
+ * The exec command: the URI's `command=` parameters, as the API server logs every exec. Some exporters
+ * and hand-written events carry it only as `requestObject.command` (a PodExecOptions body); read that then.
+ */
+function commandOf(event: AuditEvent): string {
+  const fromUri = queryParams(event.requestUri, "command");
+  if (fromUri.length) return fromUri.join(" ");
+  const body = field(event.requestObject, "command");
+  return Array.isArray(body) ? body.map(asString).join(" ") : asString(body);
 }

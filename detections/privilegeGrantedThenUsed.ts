@@ -14,7 +14,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Lesson, type RememberedFacts } from "../pipeline/detect/detection.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { listForProse, printable } from "./lib/k8s.js";
+import { actorName, listForProse, printable } from "./lib/k8s.js";
 import {
   analyzeRules,
   BINDING_RESOURCES,
@@ -169,7 +169,7 @@ export const privilegeGrantedThenUsed = defineDetection<Settings>({
 
   evaluate(state, s) {
     if (state.count("use") === 0 || state.count("grant") === 0) return undefined;
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const roles = state.evidenceOf("role");
     const granters = state.evidenceOf("granter");
     const uses = state.evidenceOf("use");

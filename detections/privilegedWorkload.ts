@@ -9,7 +9,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { field, listForProse, maxSeverity, printable } from "./lib/k8s.js";
+import { actorName, field, listForProse, maxSeverity, printable } from "./lib/k8s.js";
 import { DANGEROUS_CAPABILITIES, profileOf, type RiskVariant, risksOf, SENSITIVE_HOST_PATHS } from "./lib/podSecurity.js";
 import {
   AKS_IDENTITIES,
@@ -142,7 +142,7 @@ export const privilegedWorkload = defineDetection<Settings>({
     let severity: Severity = "Low";
     for (const variant of variants) severity = maxSeverity(severity, SEVERITY[variant] ?? "Low");
     if (capabilities.some((c) => ESCAPE_CAPABILITIES.has(c))) severity = "High";
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const verbs = changesProse(changes);
     const kind = `${staticPod.length ? "static " : ""}${KIND_LABELS[resource] ?? resource}`;
     const object = `${kind} ${printable(namespace)}/${printable(name)}`;

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type RememberedFacts, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { asArray, asString, listForProse, maxSeverity, printable } from "./lib/k8s.js";
+import { actorName, asArray, asString, listForProse, maxSeverity, printable } from "./lib/k8s.js";
 import {
   analyzeRules,
   BINDING_RESOURCES,
@@ -147,7 +147,7 @@ export const rbacBindingChange = defineDetection<Settings>({
     const [, target = ""] = state.key;
     const [resource = "", namespace = "", name = ""] = target.split("/");
     const changes = state.itemsOf("change");
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const verbs = changes
       .map((verb) => VERB_PROSE[verb] ?? verb)
       .filter((v, i, all) => all.indexOf(v) === i)

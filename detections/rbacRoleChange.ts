@@ -8,7 +8,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type MitreMapping, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { listForProse, maxSeverity, printable } from "./lib/k8s.js";
+import { actorName, listForProse, maxSeverity, printable } from "./lib/k8s.js";
 import { aggregationTargets, analyzeRules, kindOf, reasonsOf, ROLE_RESOURCES, rulesOf, WRITE_VERBS } from "./lib/rbac.js";
 
 const settings = baseSettings({
@@ -108,7 +108,7 @@ export const rbacRoleChange = defineDetection<Settings>({
       tactics: ["Persistence", "PrivilegeEscalation"],
       techniques: [...new Set(variants.flatMap((v) => VARIANTS[v].techniques))],
     };
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const verbs = changes
       .map((verb) => VERB_PROSE[verb] ?? verb)
       .filter((v, i, all) => all.indexOf(v) === i)

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { AKS_PLATFORM_IDENTITIES, sourceOf } from "./lib/identity.js";
-import { asString, field, listForProse, printable } from "./lib/k8s.js";
+import { actorName, asString, field, listForProse, printable } from "./lib/k8s.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -50,7 +50,7 @@ export const rbacSelfReview = defineDetection<Settings>({
   },
 
   evaluate(state) {
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const questions = state.evidenceOf("question", 20);
     const person = state.actorType === "user";
     const severity: Severity = person ? "Low" : "Medium";

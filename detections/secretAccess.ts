@@ -10,7 +10,7 @@ import { baseSettings, defineDetection, type Severity } from "../pipeline/detect
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { listForProse, maxSeverity, printable, queryParams } from "./lib/k8s.js";
+import { actorName, listForProse, maxSeverity, printable, queryParams } from "./lib/k8s.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -138,7 +138,7 @@ export const secretAccess = defineDetection<Settings>({
     const variants = state.itemsOf("variant") as Variant[];
     if (variants.length === 0) return undefined;
     const severity = variants.map((v) => SEVERITY[v]).reduce(maxSeverity);
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const secrets = state.itemsOf("secret");
     const how = variants.map((v) => PROSE[v]).filter((p) => p !== "");
     const agents = state.contextOf("userAgents", 3).map((a) => printable(a, 80));

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { listForProse, maxSeverity, printable, queryParams } from "./lib/k8s.js";
+import { actorName, listForProse, maxSeverity, printable, queryParams } from "./lib/k8s.js";
 
 const settings = baseSettings({
   windowMinutes: 30,
@@ -90,7 +90,7 @@ export const secretEnumeration = defineDetection<Settings>({
   },
 
   evaluate(state, s) {
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const conditions: { severity: Severity; events: number; text: string }[] = [];
     const clusterWide = state.count("clusterWide");
     const namespaces = state.count("namespace");

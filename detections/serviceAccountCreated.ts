@@ -8,7 +8,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { asString, field, listForProse, printable } from "./lib/k8s.js";
+import { actorName, asString, field, listForProse, printable } from "./lib/k8s.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -127,7 +127,7 @@ export const serviceAccountCreated = defineDetection<Settings>({
     if (accounts.length === 0) return undefined;
     const system = state.count("system") > 0;
     const severity: Severity = system ? "Medium" : "Low";
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const what =
       accounts.length === 1
         ? `service account ${printable(accounts[0] ?? "")}`

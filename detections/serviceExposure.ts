@@ -9,7 +9,7 @@ import { baseSettings, defineDetection, type Severity } from "../pipeline/detect
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { asArray, asString, field, listForProse, printable } from "./lib/k8s.js";
+import { actorName, asArray, asString, field, listForProse, printable } from "./lib/k8s.js";
 import { AKS_IDENTITIES, allMitre, isDryRun, narrowMitre, podNameOf, changesProse, type VariantMitre } from "./lib/workload.js";
 
 const settings = baseSettings({ windowMinutes: 60, allowActors: [...AKS_IDENTITIES] }).extend({
@@ -111,7 +111,7 @@ export const serviceExposure = defineDetection<Settings>({
     const exposures = state.evidenceOf("exposure");
     let severity: Severity = "Low";
     for (const variant of ["ingressWithoutTls", "nodePort", "sensitiveLoadBalancer"] as const) if (variants.includes(variant)) severity = SEVERITY[variant];
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const verbs = changesProse(state.itemsOf("change"));
     const object = `${resource === "ingresses" ? "Ingress" : "Service"} ${printable(namespace)}/${printable(name)}`;
     return {

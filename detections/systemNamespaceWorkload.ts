@@ -9,7 +9,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { asString, field, listForProse, printable } from "./lib/k8s.js";
+import { actorName, asString, field, listForProse, printable } from "./lib/k8s.js";
 import {
   AKS_IDENTITIES,
   allMitre,
@@ -104,7 +104,7 @@ export const systemNamespaceWorkload = defineDetection<Settings>({
     const serviceAccounts = state.evidenceOf("serviceAccount");
     const controllerAccount = variants.includes("controllerServiceAccount");
     const severity: Severity = controllerAccount ? "High" : "Medium";
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const verbs = changesProse(state.itemsOf("change"));
     const object = `${KIND_LABELS[resource] ?? resource} ${printable(namespace)}/${printable(name)}`;
     // A creation logged without its body; a patch that touches no image says nothing about images.

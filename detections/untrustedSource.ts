@@ -9,7 +9,7 @@ import { baseSettings, defineDetection, type MitreMapping, type Severity } from 
 import { inNetworks } from "../pipeline/detect/network.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { cidrList, networksOf, requestLabel } from "./lib/identity.js";
-import { listForProse, printable } from "./lib/k8s.js";
+import { actorName, listForProse, printable } from "./lib/k8s.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -75,7 +75,7 @@ export const untrustedSource = defineDetection<Settings>({
     const [variant, , address = ""] = state.key;
     const allowed = state.count("allowed");
     const severity: Severity = allowed > 0 ? "High" : "Medium";
-    const actor = printable(state.actor) || "an unknown identity";
+    const actor = actorName(state.actor) || "an unknown identity";
     const requests = state.evidenceOf("request", 20);
     const hostile = variant === HOSTILE;
     const mitre: MitreMapping = hostile

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { listForProse, printable } from "./lib/k8s.js";
+import { actorName, listForProse, printable } from "./lib/k8s.js";
 import {
   AKS_IDENTITIES,
   allMitre,
@@ -121,7 +121,7 @@ export const workloadImage = defineDetection<Settings>({
     const variants = state.itemsOf("variant") as Variant[];
     const images = state.evidenceOf("image");
     const severity: Severity = variants.includes("mining") || variants.includes("attackTool") ? "High" : "Medium";
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const verbs = changesProse(state.itemsOf("change"));
     const object = `${KIND_LABELS[resource] ?? resource} ${printable(namespace)}/${printable(name)}`;
     return {

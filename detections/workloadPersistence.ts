@@ -11,7 +11,7 @@ import { baseSettings, defineDetection, type Severity } from "../pipeline/detect
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { asArray, asString, field, listForProse, printable } from "./lib/k8s.js";
+import { actorName, asArray, asString, field, listForProse, printable } from "./lib/k8s.js";
 import {
   AKS_IDENTITIES,
   allMitre,
@@ -130,7 +130,7 @@ export const workloadPersistence = defineDetection<Settings>({
     const details = state.evidenceOf("detail");
     let severity: Severity = "Low";
     for (const variant of variants) if (SEVERITY[variant] === "Medium") severity = "Medium";
-    const actor = printable(state.actor);
+    const actor = actorName(state.actor);
     const verbs = changesProse(state.itemsOf("change"));
     const object = `${KIND_LABELS[resource] ?? resource} ${printable(namespace)}/${printable(name)}`;
     return {

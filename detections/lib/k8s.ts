@@ -42,6 +42,11 @@ export function printable(text: string, max = 200): string {
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
+/** How titles name an actor: printable, and never an empty string (events with no user carry none). */
+export function actorName(username: string): string {
+  return username === "" ? "a client with no username" : printable(username);
+}
+
 /** `namespace/name`, or `name` for cluster-scoped objects. */
 export function objectName(event: AuditEvent): string {
   const ref = event.objectRef;

@@ -14,7 +14,7 @@ export const AKS_MANAGED_USERNAMES: ReadonlySet<string> = new Set([
 ]);
 
 export function actorTypeOf(username: string, groups: readonly string[]): ActorType {
-  if (username === "system:anonymous" || groups.includes("system:unauthenticated")) return "anonymous";
+  if (username === "system:anonymous" || username === "system:unauthenticated" || groups.includes("system:unauthenticated")) return "anonymous";
   if (username.startsWith("system:serviceaccount:")) return "serviceaccount";
   if (username.startsWith("system:node:") || groups.includes("system:nodes") || username === "kubelet") return "node";
   if (AKS_MANAGED_USERNAMES.has(username)) return "aks-managed";

@@ -15,8 +15,8 @@ import { type Comparison, compareAll, detectionOf, expected, inScope, pantherTes
  * detection; positiveAgree: and ours fires. The rest are DIFFERENCES.
  */
 const FIGURES = {
-  mapped: { agree: 188, total: 228, positive: 94, positiveAgree: 83 },
-  all: { agree: 7185, total: 7296, positive: 94, positiveAgree: 83 },
+  mapped: { agree: 189, total: 228, positive: 94, positiveAgree: 83 },
+  all: { agree: 7186, total: 7296, positive: 94, positiveAgree: 83 },
 };
 
 /** Deliberate differences, `<rule id> / <test name> / <detection>`, grouped under their reason. */
@@ -158,10 +158,6 @@ const GROUPS: ReadonlyArray<readonly [reason: string, keys: readonly string[]]> 
   [
     "expectedNetworks is the list of networks Panther's enrichment names as the clusters' cloud; this address has no enrichment (Panther's rule knows Azure's ranges itself)",
     ["Kubernetes.System.Principal.PublicIP / AKS CSI File Driver from Azure Node / untrusted-source"],
-  ],
-  [
-    "the username system:unauthenticated (a group name, never a real user) is classified as a system identity, not anonymous: used from a public address it is reported",
-    ["Kubernetes.System.Principal.PublicIP / system:unauthenticated from Public IP (Excluded - Not a Real Principal) / untrusted-source"],
   ],
   // privileged-workload
   [
