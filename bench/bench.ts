@@ -4,7 +4,8 @@
  * floor and pipeline take turns batch by batch until each has run at least --min-ms (see measure.ts);
  * the medians of the rounds are reported, and the ratio is the median of the rounds' ratios.
  * Then Table Storage transactions per 1,000 events for each mix, against an Azurite this run starts
- * (see tableTransactions.ts). Prints a table, then one JSON line with the numbers (always the last line
+ * (see tableTransactions.ts), and replay throughput from .gz files with one thread and two parse workers
+ * (see replayBench.ts). Prints a table, then one JSON line with the numbers (always the last line
  * of stdout).
  *
  *   npm run bench -- [--messages 300] [--rounds 3] [--min-ms 1200] [--warmup-ms 3000] [--seed N]
@@ -15,6 +16,7 @@ import type { InputMessage } from "../pipeline/pipeline.js";
 import { buildMix, type Mix, type MixName } from "../scripts/synthetic/benchMixes.js";
 import { startAzurite } from "../test/support/azurite.js";
 import { median, type PassResult, pairedRound } from "./measure.js";
+import { benchReplay, formatReplayBench } from "./replayBench.js";
 import { countTableTransactions, type TransactionCount } from "./tableTransactions.js";
 
 const BATCH_MESSAGES = 100;
@@ -220,6 +222,9 @@ async function main(): Promise<void> {
     `peak RSS ${peakRssMiB.toFixed(0)} MiB, of which ${startRssMiB.toFixed(0)} MiB before any input was built (node + tsx); ` +
       `it includes the input messages held in memory (input MiB above) and garbage not yet collected`,
   );
+  const replay = await benchReplay({ seed: SEED });
+  out();
+  for (const line of formatReplayBench(replay)) out(line);
   const summary = (r: MixResult) => ({
     floorEventsPerSec: round(r.floorEventsPerSec),
     pipelineEventsPerSec: round(r.catalogue.pipelineEventsPerSec),
@@ -232,6 +237,12 @@ async function main(): Promise<void> {
     JSON.stringify({
       kubeAudit: { ...summary(ka), tableTransactionsPer1000Events: perThousand("kube-audit") },
       kubeAuditAdmin: { ...summary(kaa), tableTransactionsPer1000Events: perThousand("kube-audit-admin") },
+      replayFromGzip: {
+        oneThreadEventsPerSec: round(replay.oneThread.eventsPerSec),
+        twoWorkersEventsPerSec: round(replay.twoWorkers.eventsPerSec),
+        speedup: round(replay.speedup, 2),
+        twoIdleCoresSpeedup: replay.twoIdleCoresSpeedup === undefined ? null : round(replay.twoIdleCoresSpeedup, 2),
+      },
       peakRssMiB: round(peakRssMiB, 1),
       node: process.version,
     }),

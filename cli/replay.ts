@@ -5,28 +5,26 @@
  */
 import { createWriteStream, type WriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { allDetections } from "../detections/index.js";
 import { ConfigError, loadSettingsFile, resolveSettings } from "../pipeline/config/settings.js";
 import { DeliveryQueue } from "../pipeline/deliver/deliveryQueue.js";
+import { EventHubTargetError } from "../pipeline/publish/eventHubTargetError.js";
 import { DEFAULT_STREAM, IngestionConfigError, LogsIngestionSink } from "../pipeline/deliver/logsIngestionSink.js";
-import { InputError } from "../pipeline/replay/readInputs.js";
-import { runReplay } from "../pipeline/replay/runReplay.js";
+import { InputError, type InputPlan, planInputs } from "../pipeline/replay/inputPlan.js";
+import { DEFAULT_REORDER_WINDOW_MS, type ReplayResult, runReplay } from "../pipeline/replay/runReplay.js";
 import { createStateStore, StateSpecError } from "../pipeline/state/createStateStore.js";
 import type { StateStore } from "../pipeline/state/stateStore.js";
 import { StateStoreError } from "../pipeline/state/stateStoreError.js";
 import { TableStateStore } from "../pipeline/state/tableStateStore.js";
 import { createProgress } from "./progress.js";
-import { formatSummary, IncidentTally } from "./summary.js";
+import { defaultWorkers, duration, pointInTime, positiveInt, WORKERS_WORTH_IT_BYTES, wholeNumber } from "./replayArguments.js";
+import { type EventHubReplaySummary, formatEventHubSummary, replayToEventHub } from "./replayToEventHub.js";
+import { formatSummary, IncidentTally, type ReplaySummary, summarize } from "./summary.js";
+import { addEventHubOptions, type EventHubCliOptions } from "./toEventHub.js";
 
-/** Exit codes, as documented in the README. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, quarantined: 3 } as const;
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
-  return n;
-}
+/** Exit codes, as documented in the README. 130 is the shell's code for a process stopped by SIGINT. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, quarantined: 3, interrupted: 130 } as const;
 
 const program = new Command("replay")
   .description("Replay AKS audit logs through kubetrail's pipeline and print incident rows as JSON lines.")
@@ -34,9 +32,22 @@ const program = new Command("replay")
   .option("--out <file>", "write incident rows (JSON lines) here instead of stdout")
   .option("--state <store>", "detection state: 'memory', a storage connection string (Azurite), or an https Table endpoint (DefaultAzureCredential)", "memory")
   .option("--config <file>", "detection settings (JSON); defaults apply when absent")
-  .option("--batch-size <n>", "records per pipeline batch, as an Event Hub trigger delivers them", positiveInt, 100)
+  .option("--batch-size <n>", "audit events per pipeline batch, as an Event Hub trigger delivers them", positiveInt, 100)
   .option("--partitions <n>", "concurrent pipeline instances sharing one state store", positiveInt, 1)
   .option("--quarantine <file>", "write malformed records with reasons (JSON lines) here")
+  .option("--from <time>", "only events at or after this time (2026-11-20, 2026-11-20T10:00Z; UTC unless a zone is given)", pointInTime)
+  .option("--to <time>", "only events before this time", pointInTime)
+  .addOption(
+    new Option("--reorder-window <duration>", "how far out of order (event time) inputs may be and still be processed in order (30s, 5m, 1h)")
+      .argParser(duration)
+      .default(DEFAULT_REORDER_WINDOW_MS, "5m"),
+  )
+  .option(
+    "--workers <n>",
+    `threads that parse (1 or 0: the main thread); default ${defaultWorkers()} for inputs over ${WORKERS_WORTH_IT_BYTES >> 20} MiB, else 1`,
+    wholeNumber,
+  )
+  .option("--json <file>", "write a machine-readable summary (JSON) here; '-' for stdout when the rows go elsewhere (--out or --to-log-analytics)")
   .option("--cluster <resourceId>", "AKS resource id for records that name none (raw kube-apiserver audit.log)")
   .option("--strict", `exit with ${EXIT.quarantined} when any record was quarantined`)
   .option("--to-log-analytics", "also send incident rows to Log Analytics through a data collection rule (DefaultAzureCredential, as the Function does)")
@@ -48,18 +59,25 @@ const program = new Command("replay")
   .option("-q, --quiet", "no progress and no summary")
   .addHelpText(
     "after",
-    `\nExit codes: ${EXIT.ok} done; ${EXIT.failed} input, output or state failure; ${EXIT.usage} bad arguments or config; ${EXIT.quarantined} done, records quarantined (--strict).`,
+    `\nExit codes: ${EXIT.ok} done; ${EXIT.failed} input, output or state failure; ${EXIT.usage} bad arguments or config; ${EXIT.quarantined} done, records quarantined (--strict); ${EXIT.interrupted} stopped by Ctrl-C (what was read is processed and written).`,
   )
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
-interface CliOptions {
+addEventHubOptions(program);
+
+interface CliOptions extends EventHubCliOptions {
   out?: string;
   state: string;
   config?: string;
   batchSize: number;
   partitions: number;
   quarantine?: string;
+  from?: number;
+  to?: number;
+  reorderWindow: number;
+  workers?: number;
+  json?: string;
   cluster?: string;
   strict?: boolean;
   toLogAnalytics?: boolean;
@@ -92,6 +110,19 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
 
+  let plan: InputPlan;
+  try {
+    plan = await planInputs(inputs, options);
+  } catch (error) {
+    if (error instanceof InputError) {
+      process.stderr.write(`replay: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    throw error;
+  }
+  const workers = options.workers ?? (plan.bytes >= WORKERS_WORTH_IT_BYTES ? defaultWorkers() : 1);
+  if (options.toEventhub) return eventHubMain(options, inputs, plan, workers);
+
   let store: StateStore;
   let delivery: DeliveryQueue | undefined;
   try {
@@ -114,27 +145,39 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   // Sent to Log Analytics, rows go to stdout only when asked for with --out.
-  const out: NodeJS.WritableStream | undefined = options.out ? createWriteStream(options.out) : delivery ? undefined : process.stdout;
+  const rowsOnStdout = !options.out && !delivery;
+  if (options.json === "-" && rowsOnStdout) {
+    process.stderr.write("replay: --json -: stdout carries the incident rows; give --out FILE, or --json FILE\n");
+    return EXIT.usage;
+  }
+
+  const out: NodeJS.WritableStream | undefined = options.out ? createWriteStream(options.out) : rowsOnStdout ? process.stdout : undefined;
   const quarantineOut: WriteStream | undefined = options.quarantine ? createWriteStream(options.quarantine) : undefined;
   const showProgress = !options.quiet && options.progress !== "never" && (options.progress === "always" || process.stderr.isTTY === true);
-  const progress = showProgress ? createProgress(process.stderr) : undefined;
+  const progress = showProgress ? createProgress(process.stderr, { always: options.progress === "always" }) : undefined;
   const tally = new IncidentTally();
   let quarantinedShown = 0;
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once("SIGINT", onSigint);
+  const stop = onInterrupt(() => {
+    progress?.clear();
+    process.stderr.write("replay: stopping: no more input is read; what was read is processed and written (Ctrl-C again to quit at once)\n");
+  });
   const started = performance.now();
 
   try {
     const result = await runReplay({
       inputs,
+      plan,
       store,
       settings,
       detections: allDetections,
       batchSize: options.batchSize,
       partitions: options.partitions,
+      workers,
+      reorderWindowMs: options.reorderWindow,
+      from: options.from,
+      to: options.to,
       clusterResourceId: options.cluster,
-      signal: abort.signal,
+      signal: stop.signal,
       onIncident: async (row) => {
         tally.add(row);
         await delivery?.add(row);
@@ -152,17 +195,16 @@ async function main(argv: readonly string[]): Promise<number> {
     });
     const delivered = delivery ? await delivery.finish() : undefined;
     progress?.stop();
+    const summary = summarize(result, tally, (performance.now() - started) / 1000);
     if (!options.quiet) {
-      const seconds = (performance.now() - started) / 1000;
-      process.stderr.write(
-        formatSummary({ stats: result.stats, files: result.files, seconds, tally, aborted: result.aborted, quarantineFile: options.quarantine }),
-      );
+      process.stderr.write(formatSummary(summary, { reorderWindow: formatDuration(options.reorderWindow), quarantineFile: options.quarantine }));
       if (store instanceof TableStateStore) {
         const perThousand = result.stats.events ? (store.stats.requests * 1000) / result.stats.events : 0;
         process.stderr.write(`  table storage: ${store.stats.requests} requests (${perThousand.toFixed(1)} per 1,000 events)\n`);
       }
     }
-    if (result.aborted) process.stderr.write("replay: stopped by Ctrl-C; the rows above are complete for the input read so far\n");
+    if (result.aborted) process.stderr.write(`${stoppedNote(result)}\n`);
+    let code: number = result.aborted ? EXIT.interrupted : options.strict && result.stats.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
     if (delivered) {
       const where = store instanceof TableStateStore ? `they stay pending in table ${store.stateTable}` : "they were not delivered";
       if (!options.quiet || delivered.pending > 0) {
@@ -170,10 +212,11 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       if (delivered.pending > 0) {
         process.stderr.write(`replay: ${delivered.pending} incident rows could not be delivered (${delivered.report.errors.join(" | ")}); ${where}\n`);
-        return EXIT.failed;
+        code = EXIT.failed;
       }
     }
-    return options.strict && result.stats.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
+    if (options.json) await writeJson(options.json, { ...summary, exitCode: code });
+    return code;
   } catch (error) {
     progress?.stop();
     if (error instanceof InputError || error instanceof StateStoreError) {
@@ -182,7 +225,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   } finally {
-    process.off("SIGINT", onSigint);
+    stop.dispose();
     if (options.out && out) {
       (out as WriteStream).end();
       await finished(out as WriteStream);
@@ -192,6 +235,98 @@ async function main(argv: readonly string[]): Promise<number> {
       await finished(quarantineOut);
     }
   }
+}
+
+/** `--to-eventhub`: the input's messages, in event-time order, to a live hub instead of the pipeline. */
+async function eventHubMain(options: CliOptions, inputs: readonly string[], plan: InputPlan, workers: number): Promise<number> {
+  const refused = [options.out && "--out", options.toLogAnalytics && "--to-log-analytics", options.state !== "memory" && "--state"].filter(Boolean);
+  if (refused.length) {
+    process.stderr.write(`replay: --to-eventhub publishes the input instead of running the pipeline: drop ${refused.join(", ")}\n`);
+    return EXIT.usage;
+  }
+  const showProgress = !options.quiet && options.progress !== "never" && (options.progress === "always" || process.stderr.isTTY === true);
+  const progress = showProgress ? createProgress(process.stderr, { always: options.progress === "always" }) : undefined;
+  let shown = 0;
+  const report = (what: string, location: string, reason: string) => {
+    if (options.quiet || shown >= 10) return;
+    shown++;
+    progress?.clear();
+    process.stderr.write(`replay: ${what} ${location}: ${reason}\n`);
+  };
+  const stop = onInterrupt(() => {
+    progress?.clear();
+    process.stderr.write("replay: stopping: no more input is read; what was read is sent (Ctrl-C again to quit at once)\n");
+  });
+  try {
+    const summary = await replayToEventHub({
+      inputs,
+      plan,
+      options,
+      workers,
+      reorderWindowMs: options.reorderWindow,
+      from: options.from,
+      to: options.to,
+      clusterResourceId: options.cluster,
+      signal: stop.signal,
+      progress,
+      quarantineFile: options.quarantine,
+      onQuarantine: (entry) => report("quarantined", entry.location, entry.reason),
+      onSkip: (skipped) => report("not published", skipped.location, skipped.reason),
+    });
+    progress?.stop();
+    if (!options.quiet) process.stderr.write(formatEventHubSummary(summary, formatDuration(options.reorderWindow)));
+    const code = summary.status === "stopped" ? EXIT.interrupted : options.strict && summary.read.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
+    if (options.json) await writeJson(options.json, { ...summary, exitCode: code });
+    return code;
+  } catch (error) {
+    progress?.stop();
+    if (error instanceof EventHubTargetError || error instanceof InputError) {
+      process.stderr.write(`replay: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    throw error;
+  } finally {
+    stop.dispose();
+  }
+}
+
+/** First Ctrl-C: stop reading and finish cleanly. Second: quit at once. */
+function onInterrupt(onFirst: () => void): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const handler = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    onFirst();
+    controller.abort();
+  };
+  process.on("SIGINT", handler);
+  return { signal: controller.signal, dispose: () => process.off("SIGINT", handler) };
+}
+
+function stoppedNote(result: ReplayResult): string {
+  const { read } = result;
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  const reached = Number.isFinite(read.lastEventTime) ? new Date(read.lastEventTime).toISOString() : "no event";
+  return (
+    `replay: stopped by Ctrl-C after opening ${read.filesOpened} of ${read.filesTotal} files (${mib(read.bytesRead)} of ${mib(read.bytesTotal)} read); ` +
+    `events processed up to ${reached} (last file: ${read.currentFile || "-"}); the rows written are complete for what was read`
+  );
+}
+
+async function writeJson(target: string, value: (ReplaySummary | EventHubReplaySummary) & { exitCode: number }): Promise<void> {
+  const text = `${JSON.stringify(value)}\n`;
+  if (target === "-") {
+    process.stdout.write(text);
+    return;
+  }
+  const file = createWriteStream(target);
+  file.end(text);
+  await finished(file);
+}
+
+function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 /** The sink and queue for --to-log-analytics, authenticated with DefaultAzureCredential as the Function is. */

@@ -1,27 +1,42 @@
 /**
- * Replays files through the pipeline as a deployment would see them: messages grouped into batches of
- * `batchSize` records, dealt round-robin over `partitions` concurrent pipeline instances that share one
- * state store, as a scaled-out Function app shares Table Storage.
+ * Replays files through the pipeline as a deployment would have seen them live: inputs merged in event
+ * time (within the reorder window), events grouped into batches of `batchSize`, dealt round-robin over
+ * `partitions` concurrent pipeline instances that share one state store, as a scaled-out Function app
+ * shares Table Storage. Parsing runs on `workers` threads; detection stays here, where the state is.
  */
-import type { ResolvedSettings } from "../config/settings.js";
+import { allDetections } from "../../detections/index.js";
+import { type ResolvedSettings, resolveSettings } from "../config/settings.js";
 import type { QuarantineEntry } from "../decode/quarantine.js";
 import type { Detection } from "../detect/detection.js";
+import { SelectionIndex } from "../detect/selectionIndex.js";
 import type { IncidentRow } from "../incidents/incidentRow.js";
+import type { AuditEvent } from "../normalize/auditEvent.js";
 import { PartitionedPipelines } from "../partitionedPipelines.js";
-import { type BatchResult, DecodedBatch, type InputMessage, type Pipeline } from "../pipeline.js";
+import { type BatchResult, DecodedBatch, type Pipeline } from "../pipeline.js";
 import type { StateStore } from "../state/stateStore.js";
 import { addStats, emptyStats, type PipelineStats } from "../stats.js";
-import { expandInputs, type InputFile, readMessages } from "./readInputs.js";
+import { type InputPlan, planInputs, type TimeRange } from "./inputPlan.js";
+import type { CutLimits } from "./jobs.js";
+import { DEFAULT_REORDER_WINDOW_MS, OrderedReader, type ReadProgress } from "./orderedReader.js";
+import { InProcessParser, type Parser, WorkerParser } from "./parsers.js";
 
-export interface ReplayOptions {
+export { DEFAULT_REORDER_WINDOW_MS };
+
+export interface ReplayOptions extends TimeRange {
   readonly inputs: readonly string[];
+  /** The inputs already planned (planInputs with the same range), to size them before starting. */
+  readonly plan?: InputPlan;
   readonly store: StateStore;
   readonly detections?: readonly Detection[];
   readonly settings?: ResolvedSettings;
-  /** Records per pipeline batch. Default 100, the Event Hub trigger's default maxEventBatchSize. */
+  /** Audit events per pipeline batch. Default 100, the Event Hub trigger's default maxEventBatchSize. */
   readonly batchSize?: number;
   /** Concurrent pipeline instances sharing the store. Default 1. */
   readonly partitions?: number;
+  /** Threads that parse: 1 (or 0) parses on this thread; more start worker threads. Default 1. */
+  readonly workers?: number;
+  /** How far out of order (event time) inputs may be and still be processed in order. */
+  readonly reorderWindowMs?: number;
   /** Resource id for records that name no cluster (raw kube-apiserver logs). */
   readonly clusterResourceId?: string;
   readonly onIncident?: (row: IncidentRow) => void | Promise<void>;
@@ -29,6 +44,11 @@ export interface ReplayOptions {
   readonly onProgress?: (progress: ReplayProgress) => void;
   readonly signal?: AbortSignal;
   readonly clock?: () => Date;
+  /** Job sizes and read-ahead, for tests of the memory bound. */
+  readonly limits?: CutLimits;
+  readonly aheadJobs?: number;
+  /** Parse with this parser (threads already started, reused across replays; the caller closes it) instead of `workers`. */
+  readonly parser?: Parser<AuditEvent>;
 }
 
 export interface ReplayProgress {
@@ -36,18 +56,23 @@ export interface ReplayProgress {
   readonly bytesTotal: number;
   readonly stats: PipelineStats;
   readonly file: string;
+  readonly read: ReadProgress;
 }
 
 export interface ReplayResult {
   readonly stats: PipelineStats;
   readonly files: number;
+  readonly read: ReadProgress;
+  /** Threads that parsed (1: this one). */
+  readonly workers: number;
+  /** Each worker's event-loop utilization (0–1) since it started; empty when parsing here. */
+  readonly workerUtilization: number[];
   /** True when the signal stopped the replay before the inputs ended. */
   readonly aborted: boolean;
 }
 
 /** One pipeline instance: batches run one at a time, in order, while other partitions run theirs. */
 class Partition {
-  pending = new DecodedBatch();
   private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
@@ -55,31 +80,46 @@ class Partition {
     private readonly deliver: (batch: BatchResult) => Promise<void>,
   ) {}
 
-  /** Resolves when the previous batch is done; rejects with its error, if it failed. */
-  idle(): Promise<void> {
-    return this.inFlight;
+  /** Starts a batch once the previous one is done: the wait is the backpressure. Rejects with a failed batch's error. */
+  async submit(batch: DecodedBatch): Promise<void> {
+    await this.inFlight;
+    this.inFlight = this.pipeline.processDecoded(batch).then(this.deliver);
+    this.inFlight.catch(() => undefined); // surfaced by the next submit or idle
   }
 
-  /** Starts the pending batch without waiting for it. Call after `idle()`. */
-  start(): void {
-    const batch = this.pending;
-    this.pending = new DecodedBatch();
-    this.inFlight = this.pipeline.processDecoded(batch).then(this.deliver);
-    this.inFlight.catch(() => undefined); // surfaced by the next idle()
+  idle(): Promise<void> {
+    return this.inFlight;
   }
 }
 
 export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
-  const files = await expandInputs(options.inputs);
+  const plan = options.plan ?? (await planInputs(options.inputs, options));
+  const detections = options.detections ?? allDetections;
+  const settings = options.settings ?? resolveSettings(detections);
+  const parser = options.parser ?? createParser(options, detections, settings);
+  const reader = new OrderedReader<AuditEvent>(
+    {
+      plan,
+      windowMs: options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS,
+      limits: options.limits,
+      aheadJobs: options.aheadJobs,
+      signal: options.signal,
+    },
+    parser,
+  );
   const batchSize = options.batchSize ?? 100;
   const stats = emptyStats();
-  const bytesTotal = files.reduce((sum, f) => sum + f.size, 0);
-  let bytesRead = 0;
-  let currentFile = "";
+  const progress = (): ReplayProgress => ({
+    bytesRead: reader.progress.bytesRead,
+    bytesTotal: reader.progress.bytesTotal,
+    stats,
+    file: reader.progress.currentFile,
+    read: reader.progress,
+  });
 
   const group = new PartitionedPipelines({
-    detections: options.detections,
-    settings: options.settings,
+    detections,
+    settings,
     store: options.store,
     clock: options.clock,
     recordDefaults: options.clusterResourceId ? { resourceId: options.clusterResourceId } : undefined,
@@ -87,41 +127,73 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   const deliver = async (result: BatchResult) => {
     addStats(stats, result.stats);
     await group.sweepIfDue();
-    for (const entry of result.quarantined) await options.onQuarantine?.(entry);
     for (const row of result.incidents) await options.onIncident?.(row);
-    options.onProgress?.({ bytesRead, bytesTotal, stats, file: currentFile });
+    options.onProgress?.(progress());
   };
   const partitions = Array.from({ length: Math.max(1, options.partitions ?? 1) }, (_, i) => new Partition(group.for(String(i)), deliver));
-
   let next = 0;
-  let aborted = false;
-  const dispatch = async (message: InputMessage) => {
+  const dispatch = async (batch: DecodedBatch) => {
     const partition = partitions[next] as Partition;
     next = (next + 1) % partitions.length;
-    partition.pipeline.decode([message], partition.pending);
-    if (partition.pending.stats.records >= batchSize) {
-      // Backpressure: wait only while this partition still works on its previous batch.
-      await partition.idle();
-      partition.start();
-    }
+    await partition.submit(batch);
   };
 
-  outer: for (const file of files) {
-    currentFile = file.path;
-    for await (const message of readMessages(file, { onBytes: (n: number) => (bytesRead += n) })) {
-      if (options.signal?.aborted) {
-        aborted = true;
-        break outer;
-      }
-      await dispatch(message);
-    }
+  let batch = new DecodedBatch();
+  let batchEvents = 0;
+  const ready: DecodedBatch[] = [];
+  try {
+    await reader.read({
+      run: async (run) => {
+        addStats(stats, run.stats);
+        for (const entry of run.quarantined) await options.onQuarantine?.(entry);
+      },
+      item: (time, event) => {
+        batchEvents++;
+        if (time > batch.latestEventTime) batch.latestEventTime = time;
+        if (event) batch.events.push(event);
+        if (batchEvents >= batchSize) {
+          ready.push(batch);
+          batch = new DecodedBatch();
+          batchEvents = 0;
+        }
+      },
+      released: async () => {
+        for (const full of ready.splice(0)) await dispatch(full);
+        options.onProgress?.(progress());
+      },
+    });
+    if (batchEvents > 0) await dispatch(batch);
+    await Promise.all(partitions.map((p) => p.idle()));
+  } finally {
+    if (!options.parser) await parser.close();
   }
-  for (const partition of partitions) {
-    await partition.idle();
-    partition.start();
-  }
-  await Promise.all(partitions.map((p) => p.idle()));
-  return { stats, files: files.length, aborted };
+  return {
+    stats,
+    files: reader.progress.filesOpened,
+    read: reader.progress,
+    workers: parser.threads,
+    workerUtilization: parser.utilization().map((u) => u.utilization),
+    aborted: options.signal?.aborted === true,
+  };
 }
 
-export type { InputFile };
+/** Parse threads select events with the enabled detections' selectors, as the engine does. */
+export function createParser(
+  options: Pick<ReplayOptions, "workers" | "clusterResourceId" | "from" | "to">,
+  detections: readonly Detection[] = allDetections,
+  settings: ResolvedSettings = resolveSettings(detections),
+): Parser<AuditEvent> {
+  const enabled = detections.filter((d) => settings.get(d.id)?.enabled !== false);
+  const parseOptions = {
+    recordDefaults: options.clusterResourceId ? { resourceId: options.clusterResourceId } : undefined,
+    from: options.from,
+    to: options.to,
+  };
+  const workers = options.workers ?? 1;
+  if (workers >= 2) {
+    const selectors = enabled.map((d) => ({ id: d.id, select: d.select }));
+    return new WorkerParser<"events">(workers, { mode: "events", selectors, options: parseOptions });
+  }
+  const index = new SelectionIndex(enabled);
+  return new InProcessParser("events", (event) => index.candidates(event).length > 0, parseOptions);
+}

@@ -10,7 +10,7 @@ import { type Azurite, devConnectionString, startAzurite } from "../support/azur
 import { IdentityEndpoint } from "../support/identityEndpoint.js";
 import { IngestionServer } from "../support/ingestionServer.js";
 import { testCertificate } from "../support/testCertificate.js";
-import { latestRevisions } from "../support/harness.js";
+import { latestRevisions, orderIndependent } from "../support/harness.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const SAMPLE = join(ROOT, "samples/aks-attack-story.jsonl");
@@ -54,7 +54,13 @@ describe("npm run replay", () => {
     const run = await replay([SAMPLE]);
     expect(run.code).toBe(0);
     const incidents = latestRevisions(rowsOf(run.stdout));
-    expect(incidents.map((row) => `${row.DetectionId} ${row.Severity} ${row.Actor}`).sort()).toEqual([
+    const core = new Set(["anonymous-access", "pod-exec", "rbac-binding-change", "secret-enumeration"]);
+    expect(
+      incidents
+        .filter((row) => core.has(row.DetectionId))
+        .map((row) => `${row.DetectionId} ${row.Severity} ${row.Actor}`)
+        .sort(),
+    ).toEqual([
       "anonymous-access High system:anonymous",
       "anonymous-access Medium system:anonymous",
       "pod-exec High dev@contoso.com",
@@ -66,8 +72,11 @@ describe("npm run replay", () => {
     expect(run.stderr).toContain("records 2090");
     expect(run.stderr).toContain("skipped 29 (kube-apiserver 29)");
     expect(run.stderr).toContain("quarantined 1");
-    expect(run.stderr).toContain("incidents 7");
+    expect(run.stderr).toContain(`incidents ${incidents.length} (`);
     expect(run.stderr).toMatch(/quarantined \S*samples\/aks-attack-story\.jsonl:\d+ record \d+: audit event is not valid JSON/);
+    // The table: one line per detection with counts by severity, then the actors with most incidents.
+    expect(run.stderr).toMatch(/\n {4}secret-enumeration +1 +- +- +-\n/);
+    expect(run.stderr).toMatch(/top actors\n {4}dev@contoso\.com +\d+ incidents \(High \d+/);
   });
 
   test("--out and --quarantine write JSON lines files; --batch-size and --partitions do not change the incidents", async () => {
@@ -95,8 +104,9 @@ describe("npm run replay", () => {
     const [fromStdin, fromGzip] = await Promise.all([replay(["-", "--quiet"], text), replay([join(dir, "sample.jsonl.gz"), "--quiet"])]);
     expect(fromStdin.code).toBe(0);
     expect(fromGzip.code).toBe(0);
-    expect(latestRevisions(rowsOf(fromStdin.stdout))).toHaveLength(7);
-    expect(latestRevisions(rowsOf(fromGzip.stdout))).toHaveLength(7);
+    const incidents = (text: string) => latestRevisions(rowsOf(text)).map(({ TimeGenerated: _, ...row }) => row);
+    expect(incidents(fromStdin.stdout).length).toBeGreaterThanOrEqual(7);
+    expect(incidents(fromGzip.stdout)).toEqual(incidents(fromStdin.stdout));
   });
 
   test("--strict exits 3 when records were quarantined", async () => {
@@ -159,13 +169,17 @@ describe("npm run replay --state <Azurite connection string>", () => {
     const memory = await replay([SAMPLE, "--quiet"]);
     const first = await replay([SAMPLE, "--state", state, "--partitions", "3"]);
     expect(first.code).toBe(0);
-    const strip = (text: string) => latestRevisions(rowsOf(text)).map(({ TimeGenerated: _, ...row }) => row);
+    // Three instances: order-sensitive detections may differ (README, "Same input, same incidents").
+    const strip = (text: string) => orderIndependent(latestRevisions(rowsOf(text))).map(({ TimeGenerated: _, ...row }) => row);
     expect(strip(first.stdout)).toEqual(strip(memory.stdout));
     expect(first.stderr).toMatch(/table storage: \d+ requests \([\d.]+ per 1,000 events\)/);
-    // The same input again against the same tables: every revision was claimed already.
+    // The same input again against the same tables: every revision was claimed already (a sequence the
+    // three instances judged before its precursor was stored may now be judged whole: never a repeat).
     const again = await replay([SAMPLE, "--state", state, "--quiet"]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe("");
+    expect(orderIndependent(rowsOf(again.stdout))).toEqual([]);
+    const firstIds = new Set(rowsOf(first.stdout).map((row) => `${row.IncidentId}#${row.Revision}`));
+    for (const row of rowsOf(again.stdout)) expect(firstIds.has(`${row.IncidentId}#${row.Revision}`)).toBe(false);
   });
 });
 
@@ -211,7 +225,7 @@ describe("npm run replay --to-log-analytics", () => {
         KUBETRAIL_INGESTION_ENDPOINT: "",
       });
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/replay: 10 incident rows could not be delivered \(HTTP 500[^)]*\); they were not delivered/);
+      expect(run.stderr).toMatch(/replay: \d+ incident rows could not be delivered \(HTTP 500[^)]*\); they were not delivered/);
       // Tried at once, then again after waiting: more than one request per chunk.
       expect(server.requests.filter((r) => r.status === 500).length).toBeGreaterThan(2);
     } finally {

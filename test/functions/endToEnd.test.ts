@@ -454,8 +454,10 @@ describe("the Function app end to end (ingest → Table Storage → outbox → L
     again.push(...(await runPartitions(partitions, () => handler)));
 
     const emitted = await emittedIds(stateTable);
-    expect(loggedIncidents(first).map(keyOf).sort()).toEqual(emitted);
-    expect(loggedIncidents(again)).toEqual([]);
+    // Every emission logged once. A redelivery re-emits nothing; it may judge an order-sensitive sequence
+    // anew (its precursor, from the other partition, is stored by then): a new revision, never a repeat.
+    expect([...loggedIncidents(first), ...loggedIncidents(again)].map(keyOf).sort()).toEqual(emitted);
+    expect(orderIndependent(loggedIncidents(again))).toEqual([]);
     // ETags included: the late redelivery wrote nothing at all.
     expect(await snapshot(azurite.connectionString, stateTable)).toEqual(before);
     expect(app.server.requests.every((request) => request.status === 204)).toBe(true);

@@ -299,7 +299,7 @@ describe("incident rows and quarantine entries carry no secret", () => {
     expect(result.quarantined).toEqual([]);
     expect(result.stats.events).toBe(messages.length);
     const detections = new Set(result.incidents.map((r) => r.DetectionId));
-    expect(detections).toEqual(new Set(["secret-enumeration", "anonymous-access"]));
+    expect([...detections]).toEqual(expect.arrayContaining(["secret-enumeration", "anonymous-access"]));
     const enumeration = result.incidents.filter((r) => r.DetectionId === "secret-enumeration" && r.Actor === ACTOR);
     expect(enumeration.length).toBeGreaterThan(0);
     expect(enumeration.some((r) => (r.Evidence.distinctSecrets as number) >= 10)).toBe(true);
