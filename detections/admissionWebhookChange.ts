@@ -9,15 +9,13 @@ import { baseSettings, defineDetection, type MitreMapping, type Severity } from 
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { actorName, asArray, asString, field, listForProse, maxSeverity, printable } from "./lib/k8s.js";
+import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
   // AKS's own identities and kube-system add-ons; the operators that rotate webhooks' CA bundles all day.
   allowActors: [
-    "aksService",
-    "hcpService",
-    "acsService",
-    "aks-service",
+    ...AKS_PLATFORM_IDENTITIES,
     "system:apiserver",
     "system:kube-controller-manager",
     "system:serviceaccount:kube-system:*",

@@ -11,10 +11,11 @@ import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { redactCommand } from "./lib/execCommands.js";
 import { actorName, listForProse, maxSeverity, pathOf, printable, queryParams } from "./lib/k8s.js";
+import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
-  allowActors: ["aksService", "hcpService", "readinessChecker", "aksProblemDetector", "acsService", "aks-service"],
+  allowActors: [...AKS_PLATFORM_IDENTITIES],
 }).extend({
   /** Kubelet paths (after `/proxy`) that run commands in a pod: High. `*` matches any run of characters. */
   kubeletExecPaths: z.array(z.string()).default(["/run/*", "/exec*", "/attach*", "/portforward*", "/cri/*"]),

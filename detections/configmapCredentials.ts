@@ -12,10 +12,11 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { actorName, field, listForProse, printable } from "./lib/k8s.js";
+import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
-  allowActors: ["aksService", "hcpService", "acsService", "aks-service", "readinessChecker", "system:node:*", "system:serviceaccount:kube-system:*"],
+  allowActors: [...AKS_PLATFORM_IDENTITIES, "system:node:*", "system:serviceaccount:kube-system:*"],
 }).extend({
   /**
    * Names that mark a credential when a data key, or a `name = value` line inside a value, is or ends in

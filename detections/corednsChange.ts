@@ -9,15 +9,12 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { actorName, field, listForProse, printable } from "./lib/k8s.js";
+import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
   allowActors: [
-    "aksService",
-    "hcpService",
-    "readinessChecker",
-    "acsService",
-    "aks-service",
+    ...AKS_PLATFORM_IDENTITIES,
     "system:node:*",
     "system:serviceaccount:kube-system:coredns",
     "system:serviceaccount:kube-system:coredns-autoscaler",

@@ -9,11 +9,12 @@ import { baseSettings, defineDetection, type MitreMapping, type Severity } from 
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { actorName, asArray, asString, field, listForProse, printable } from "./lib/k8s.js";
+import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
   // Kubelets mint a token for every pod they run; AKS's own identities bootstrap nodes.
-  allowActors: ["system:node:*", "aksService", "hcpService", "readinessChecker", "acsService", "aks-service", "system:apiserver"],
+  allowActors: [...AKS_PLATFORM_IDENTITIES, "system:node:*", "system:apiserver"],
 }).extend({
   /** Control-plane identities that mint tokens for the system namespaces' service accounts and approve kubelet CSRs. */
   controlPlaneIdentities: z.array(z.string()).default(["system:kube-controller-manager", "system:kube-scheduler", "system:serviceaccount:kube-system:*"]),

@@ -15,20 +15,11 @@ import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { actorName, listForProse, printable, queryParams } from "./lib/k8s.js";
 import { analyzeRules, BINDING_RESOURCES, kindOf, ROLE_RESOURCES, rulesOf } from "./lib/rbac.js";
+import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
   windowMinutes: 30,
-  allowActors: [
-    "aksService",
-    "hcpService",
-    "acsService",
-    "aks-service",
-    "readinessChecker",
-    "system:apiserver",
-    "system:kube-controller-manager",
-    "system:node:*",
-    "system:serviceaccount:kube-system:*",
-  ],
+  allowActors: [...AKS_PLATFORM_IDENTITIES, "system:apiserver", "system:kube-controller-manager", "system:node:*", "system:serviceaccount:kube-system:*"],
 }).extend({
   /** Secret names whose reads are bookkeeping, not collection (same pattern syntax as allowActors). */
   ignoreSecretNames: z.array(z.string()).default(["sh.helm.release.v1.*", "tunnelfront", "tunnelend", "kubernetes-dashboard-key-holder"]),

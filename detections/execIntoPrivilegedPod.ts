@@ -17,10 +17,11 @@ import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { actorName, asArray, asString, field, listForProse, printable, queryParams } from "./lib/k8s.js";
 import { DANGEROUS_CAPABILITIES, type HostAccess, RISK_VARIANTS, type PodRisk, risksOf, profileOf, SENSITIVE_HOST_PATHS } from "./lib/podSecurity.js";
 import { isDryRun, KIND_LABELS, ownerOf, podNameOf, resultingSpecOf, SPEC_WRITE_VERBS, writtenSpecOf } from "./lib/workload.js";
+import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
-  allowActors: ["aksService", "hcpService", "readinessChecker", "aksProblemDetector", "acsService", "aks-service"],
+  allowActors: [...AKS_PLATFORM_IDENTITIES],
 }).extend({
   /** What makes a pod count: every variant of privileged-workload but plain hostPath volumes and root users. */
   variants: z.array(z.enum(RISK_VARIANTS)).default(["privileged", "sensitiveHostPath", "hostNetwork", "hostPID", "hostIPC", "capabilities"]),

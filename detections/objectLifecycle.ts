@@ -11,6 +11,7 @@ import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { actorName, asString, field, listForProse, pastTense, printable, WRITE_VERBS } from "./lib/k8s.js";
+import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const RESOURCES = [
   "deployments",
@@ -25,7 +26,7 @@ const RESOURCES = [
   "secrets",
 ] as const;
 
-const settings = baseSettings({ windowMinutes: 60, allowActors: ["aksService", "hcpService", "acsService", "aks-service"] }).extend({
+const settings = baseSettings({ windowMinutes: 60, allowActors: [...AKS_PLATFORM_IDENTITIES] }).extend({
   /** Namespaces people may create without a Low incident (`*` matches any run of characters); empty: every namespace created is reported Low. */
   allowedNamespaces: z.array(z.string()).default([]),
   /** Secret changes in these namespaces are Informational rather than Low (Falco's secret rules skip kube-system). */

@@ -10,10 +10,11 @@ import { matcherFor } from "../pipeline/detect/patterns.js";
 import { type AuditEvent, isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { classifyCommand, type ExecVariant, redactCommand, startsWithShell } from "./lib/execCommands.js";
 import { actorName, asArray, asString, field, listForProse, printable, queryParams } from "./lib/k8s.js";
+import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
-  allowActors: ["aksService", "hcpService", "readinessChecker", "aksProblemDetector"],
+  allowActors: [...AKS_PLATFORM_IDENTITIES],
 }).extend({
   /** Exec into these namespaces is High whatever the command. */
   systemNamespaces: z.array(z.string()).default(["kube-system"]),

@@ -29,19 +29,11 @@ import {
   usernameOfSubject,
   WRITE_VERBS,
 } from "./lib/rbac.js";
+import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
-  allowActors: [
-    "aksService",
-    "hcpService",
-    "acsService",
-    "aks-service",
-    "readinessChecker",
-    "system:apiserver",
-    "system:kube-controller-manager",
-    "system:node:*",
-  ],
+  allowActors: [...AKS_PLATFORM_IDENTITIES, "system:apiserver", "system:kube-controller-manager", "system:node:*"],
 }).extend({
   /** Roles that are powerful by name, whatever their rules were seen to be. */
   powerfulRoles: z.array(z.string()).default(["cluster-admin", "admin", "edit", "system:aggregate-to-admin", "system:aggregate-to-edit"]),

@@ -24,12 +24,13 @@ import {
   subjectsOf,
   WRITE_VERBS,
 } from "./lib/rbac.js";
+import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
   // AKS reconciles its own bindings; the API server bootstraps the default ones.
   // The namespace controller deletes every binding of a namespace being deleted, by deletecollection.
-  allowActors: ["aksService", "hcpService", "acsService", "aks-service", "system:apiserver", "system:serviceaccount:kube-system:namespace-controller"],
+  allowActors: [...AKS_PLATFORM_IDENTITIES, "system:apiserver", "system:serviceaccount:kube-system:namespace-controller"],
 }).extend({
   /** Roles whose grant is High whatever the subject. */
   powerfulRoles: z.array(z.string()).default(["cluster-admin", "admin", "system:aggregate-to-admin", "system:kube-controller-manager"]),

@@ -10,17 +10,14 @@ import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { actorName, listForProse, maxSeverity, printable } from "./lib/k8s.js";
 import { aggregationTargets, analyzeRules, kindOf, reasonsOf, ROLE_RESOURCES, rulesOf, WRITE_VERBS } from "./lib/rbac.js";
+import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
   // AKS's own identities, the API server reconciling bootstrap roles, and kube-system controllers: the
   // clusterrole-aggregation-controller rewrites admin, edit, view and every aggregated role constantly.
   allowActors: [
-    "aksService",
-    "hcpService",
-    "acsService",
-    "aks-service",
-    "readinessChecker",
+    ...AKS_PLATFORM_IDENTITIES,
     "system:apiserver",
     "system:kube-controller-manager",
     "system:serviceaccount:kube-system:clusterrole-aggregation-controller",

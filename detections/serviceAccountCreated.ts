@@ -9,19 +9,12 @@ import { baseSettings, defineDetection, type Severity } from "../pipeline/detect
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { actorName, asString, field, listForProse, printable } from "./lib/k8s.js";
+import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
   // The control plane creates `default` and the controllers' accounts; AKS installs its add-ons.
-  allowActors: [
-    "aksService",
-    "hcpService",
-    "acsService",
-    "aks-service",
-    "system:apiserver",
-    "system:kube-controller-manager",
-    "system:serviceaccount:kube-system:*",
-  ],
+  allowActors: [...AKS_PLATFORM_IDENTITIES, "system:apiserver", "system:kube-controller-manager", "system:serviceaccount:kube-system:*"],
 }).extend({
   /** Namespaces where any new service account is Medium. */
   systemNamespaces: z.array(z.string()).default(["kube-system", "kube-public"]),

@@ -8,12 +8,13 @@ import { z } from "zod";
 import { blockListOf } from "../../pipeline/detect/network.js";
 import type { AuditEvent } from "../../pipeline/normalize/auditEvent.js";
 import { pathOf, printable } from "./k8s.js";
+import { AKS_MANAGED_USERNAMES } from "../../pipeline/normalize/actorType.js";
 
 /**
  * Identities AKS runs its control plane as (formats.md §8; Elastic's and Panther's AKS exclusions).
  * Not `masterclient`: that is the admin credential a person downloads.
  */
-export const AKS_PLATFORM_IDENTITIES: readonly string[] = ["aksService", "hcpService", "readinessChecker", "aksProblemDetector", "acsService", "aks-service"];
+export const AKS_PLATFORM_IDENTITIES: readonly string[] = [...AKS_MANAGED_USERNAMES];
 
 /** The client that sent the request: its first source address (later ones are proxies it passed through). */
 export function sourceOf(event: AuditEvent): string {
