@@ -91,7 +91,11 @@ export class DetectionEngine {
     latestEventTime: number,
     prepared: PreparedBatch = new PreparedBatch(),
   ): Promise<IncidentRow[]> {
-    for (const event of events) this.preparer.prepare(event, prepared, stats);
+    // Events not prepared yet are prepared into a copy: a redelivered batch must not grow.
+    if (events.length > 0) {
+      prepared = prepared.copy();
+      for (const event of events) this.preparer.prepare(event, prepared, stats);
+    }
     const batchMax = Math.max(this.latestEventTime, latestEventTime);
     if (prepared.empty) {
       this.latestEventTime = batchMax;

@@ -55,6 +55,13 @@ export class PreparedBatch {
     return this.observed.length === 0 && this.inOrder.length === 0;
   }
 
+  copy(): PreparedBatch {
+    const copy = new PreparedBatch();
+    copy.observed.push(...this.observed);
+    copy.inOrder.push(...this.inOrder);
+    return copy;
+  }
+
   deferred(): Deferred[] {
     return this.inOrder.filter(isDeferred);
   }

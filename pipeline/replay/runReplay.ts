@@ -19,6 +19,7 @@ import { type InputPlan, planInputs, type TimeRange } from "./inputPlan.js";
 import type { CutLimits } from "./jobs.js";
 import { DEFAULT_REORDER_WINDOW_MS, OrderedReader, type ReadProgress } from "./orderedReader.js";
 import { InProcessParser, type Parser, WorkerParser } from "./parsers.js";
+import { EventPreparer } from "../detect/preparedBatch.js";
 
 export { DEFAULT_REORDER_WINDOW_MS };
 
@@ -124,6 +125,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     clock: options.clock,
     recordDefaults: options.clusterResourceId ? { resourceId: options.clusterResourceId } : undefined,
   });
+  const preparer = new EventPreparer(detections, settings);
   const deliver = async (result: BatchResult) => {
     addStats(stats, result.stats);
     await group.sweepIfDue();
@@ -150,7 +152,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       item: (time, event) => {
         batchEvents++;
         if (time > batch.latestEventTime) batch.latestEventTime = time;
-        if (event) batch.events.push(event);
+        // Folded as it arrives, like a Function batch: the batch keeps observations, not whole events.
+        if (event) preparer.prepare(event, batch.prepared, batch.stats);
         if (batchEvents >= batchSize) {
           ready.push(batch);
           batch = new DecodedBatch();
