@@ -16,6 +16,7 @@ import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { actorName, listForProse, printable, queryParams } from "./lib/k8s.js";
 import { analyzeRules, BINDING_RESOURCES, kindOf, ROLE_RESOURCES, rulesOf } from "./lib/rbac.js";
 import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
+import { execCommandOf } from "./lib/execCommands.js";
 
 const settings = baseSettings({
   windowMinutes: 30,
@@ -220,7 +221,7 @@ function followUpOf(event: AuditEvent): { kind: FollowUpKind; what: string } | u
   if (!ref) return undefined;
   const named = printable(ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name, 200);
   if (ref.resource === "pods" && (ref.subresource === "exec" || ref.subresource === "attach")) {
-    const command = queryParams(event.requestUri, "command").join(" ");
+    const command = execCommandOf(event);
     return { kind: "exec", what: `${ref.subresource} pod ${named}${command ? ` (${printable(command, 120)})` : ""}` };
   }
   if (ref.subresource) return undefined;

@@ -14,10 +14,11 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Recall, type RememberedFacts } from "../pipeline/detect/detection.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { actorName, asArray, asString, field, listForProse, printable, queryParams } from "./lib/k8s.js";
+import { actorName, asArray, asString, field, listForProse, printable } from "./lib/k8s.js";
 import { DANGEROUS_CAPABILITIES, type HostAccess, RISK_VARIANTS, type PodRisk, risksOf, profileOf, SENSITIVE_HOST_PATHS } from "./lib/podSecurity.js";
 import { isDryRun, KIND_LABELS, ownerOf, podNameOf, resultingSpecOf, SPEC_WRITE_VERBS, writtenSpecOf } from "./lib/workload.js";
 import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
+import { execCommandOf } from "./lib/execCommands.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -110,7 +111,7 @@ export const execIntoPrivilegedPod = defineDetection<Settings>({
     if (action === "ephemeralcontainers" && !SPEC_WRITE_VERBS.includes(event.verb)) return undefined;
     const link = linkOf(event, s, recall);
     if (!link) return undefined;
-    const command = action === "exec" ? queryParams(event.requestUri, "command").join(" ") : "";
+    const command = action === "exec" ? execCommandOf(event) : "";
     return {
       key: [event.user.username, podKey(ref.namespace, ref.name)],
       items: { variant: link.risks.map((r) => r.variant), action },

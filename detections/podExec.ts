@@ -7,8 +7,8 @@
 import { z } from "zod";
 import { baseSettings, defineDetection, type MitreMapping, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
-import { type AuditEvent, isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { classifyCommand, type ExecVariant, redactCommand, startsWithShell } from "./lib/execCommands.js";
+import { isAllowed } from "../pipeline/normalize/auditEvent.js";
+import { classifyCommand, type ExecVariant, rawExecCommandOf, redactCommand, startsWithShell } from "./lib/execCommands.js";
 import { actorName, asArray, asString, field, listForProse, printable, queryParams } from "./lib/k8s.js";
 import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
@@ -158,7 +158,7 @@ export const podExec = defineDetection<Settings>({
     const containers = debug ? ephemeralContainers(event.requestObject) : [];
     const commands = debug
       ? containers.map((c) => [...asArray(field(c, "command")), ...asArray(field(c, "args"))].map(asString).join(" "))
-      : [commandOf(event)];
+      : [rawExecCommandOf(event)];
     if (s.ignoreCommands.length && commands.length && commands.every((c) => c !== "" && matcherFor(s.ignoreCommands)(c))) return undefined;
     const tty = debug ? containers.some((c) => field(c, "tty") === true) : queryParams(event.requestUri, "tty").includes("true");
     const variants = new Set<Variant>(commands.flatMap((c) => classifyCommand(c, s)));
@@ -254,15 +254,4 @@ function ephemeralContainers(requestObject: unknown): unknown[] {
       });
   }
   return [...asArray(field(requestObject, "spec", "ephemeralContainers"))];
-}
-
-/**
- * The exec command: the URI's `command=` parameters, as the API server logs every exec. Some exporters
- * and hand-written events carry it only as `requestObject.command` (a PodExecOptions body); read that then.
- */
-function commandOf(event: AuditEvent): string {
-  const fromUri = queryParams(event.requestUri, "command");
-  if (fromUri.length) return fromUri.join(" ");
-  const body = field(event.requestObject, "command");
-  return Array.isArray(body) ? body.map(asString).join(" ") : asString(body);
 }

@@ -4,6 +4,8 @@
  * files, the cloud instance-metadata service, a reverse shell, a download, or `kubectl cp`'s tar stream.
  * Patterns follow Elastic's pod-exec rules (rows 29–34 of the catalogue). Pure functions.
  */
+import type { AuditEvent } from "../../pipeline/normalize/auditEvent.js";
+import { asString, field, queryParams } from "./k8s.js";
 
 export const EXEC_VARIANTS = ["shellOrTool", "credentialAccess", "instanceMetadata", "reverseShell", "download", "copyOut", "copyIn"] as const;
 export type ExecVariant = (typeof EXEC_VARIANTS)[number];
@@ -109,13 +111,46 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+const SECRET_NAME = "(?:password|passwd|pwd|token|secret|api[-_]?key|access[-_]?key|client[-_]?secret)";
+const VALUE = "[^\\s&'\"]+";
+
+/** Credentials as they appear in command lines, each with what replaces it. */
 const CREDENTIALS_IN_TEXT: ReadonlyArray<readonly [RegExp, string]> = [
   [/eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}/g, "<redacted-jwt>"],
   [/\b(Bearer|Basic)\s+[\w.~+/=-]+/gi, "$1 <redacted>"],
-  [/\b(password|passwd|pwd|token|secret|api[-_]?key|access[-_]?key)([=:]\s*)[^\s&'"]+/gi, "$1$2<redacted>"],
+  // `password=…`, `--token=…`, `PGPASSWORD=…`, `AWS_SECRET_ACCESS_KEY=…`: no word boundary before the name.
+  [new RegExp(`(${SECRET_NAME}[\\w-]*)([=:]\\s*)${VALUE}`, "gi"), "$1$2<redacted>"],
+  // `--token abc`, `--password abc`, `--client-secret abc`
+  [new RegExp(`(--?${SECRET_NAME}[\\w-]*\\s+)${VALUE}`, "gi"), "$1<redacted>"],
+  // `curl -u user:pass`, `--user user:pass`
+  [/(\s(?:-u|--user)\s+[^:\s'"]+:)[^\s'"]+/g, "$1<redacted>"],
+  // `mysql -pS3cret`
+  [/(\bmysql\b[^|;&]*?\s-p)[^\s'"]+/g, "$1<redacted>"],
+  // `https://user:pass@host`
+  [/(\/\/[^/\s@:'"]+:)[^@\s/'"]+@/g, "$1<redacted>@"],
 ];
 
-/** A command as evidence may show it: bearer tokens, JWTs and `password=…`-style values masked. */
+/**
+ * A command as evidence may show it: bearer tokens, JWTs, `password=…`-style values and flags, basic-auth
+ * users, `mysql -p…` and URL user-info masked.
+ */
 export function redactCommand(command: string): string {
   return CREDENTIALS_IN_TEXT.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), command);
+}
+
+/**
+ * The command of an exec request as it was run: the URI's `command=` parameters, as the API server logs
+ * every exec, else a PodExecOptions body's `command` (some exporters and hand-written events carry only
+ * that). Classify this; show `execCommandOf`.
+ */
+export function rawExecCommandOf(event: AuditEvent): string {
+  const fromUri = queryParams(event.requestUri, "command");
+  if (fromUri.length) return fromUri.join(" ");
+  const body = field(event.requestObject, "command");
+  return Array.isArray(body) ? body.map(asString).join(" ") : asString(body);
+}
+
+/** The command of an exec request, redacted for evidence and titles. */
+export function execCommandOf(event: AuditEvent): string {
+  return redactCommand(rawExecCommandOf(event));
 }

@@ -22,6 +22,7 @@ export class RecallCache {
     return entry && entry.at >= notBefore ? entry : undefined;
   }
 
+  /** Records what a write stored, as of when it landed. */
   record(key: string, text: string | null, at: number): void {
     this.entries.delete(key);
     if (this.maxEntries === 0) return;
@@ -30,6 +31,16 @@ export class RecallCache {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
+  }
+
+  /**
+   * Records what a read answered, as of when it was sent: an answer that was on its way while a write
+   * landed never replaces what that write recorded.
+   */
+  recordRead(key: string, text: string | null, sentAt: number): void {
+    const existing = this.entries.get(key);
+    if (existing && existing.at >= sentAt) return;
+    this.record(key, text, sentAt);
   }
 
   forget(key: string): void {

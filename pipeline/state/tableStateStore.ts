@@ -397,6 +397,7 @@ export class TableStateStore implements StateStore {
   private async fetch(keys: readonly string[]): Promise<Map<string, CachedEntity | null>> {
     const found = await mapLimit(keys, this.readConcurrency, async (key) => {
       const { partitionKey, rowKey } = this.tableKeyOf(key);
+      const sentAt = this.now();
       try {
         const entity = await this.attempt(() => {
           this.stats.reads++;
@@ -408,12 +409,12 @@ export class TableStateStore implements StateStore {
         }
         const stored: CachedEntity = { text, etag: entity.etag, expiresAt: Number(entity.expiresAt ?? 0) };
         this.cache.set(key, stored);
-        this.recall.record(key, text, this.now());
+        this.recall.recordRead(key, text, sentAt);
         return stored;
       } catch (error) {
         if (statusOf(error) !== 404 || classify(error) === "fatal") throw error;
         this.cache.delete(key);
-        this.recall.record(key, null, this.now());
+        this.recall.recordRead(key, null, sentAt);
         return null;
       }
     });

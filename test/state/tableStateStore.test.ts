@@ -9,6 +9,7 @@ import { stateKeyOf } from "../../pipeline/detect/engine.js";
 import { createStateStore, StateSpecError } from "../../pipeline/state/createStateStore.js";
 import { MemoryStateStore } from "../../pipeline/state/memoryStateStore.js";
 import { FIRST_LEASE_MS, type IncidentOutbox } from "../../pipeline/state/incidentOutbox.js";
+import { RecallCache } from "../../pipeline/state/recallCache.js";
 import type { EmitFn, StateEntry } from "../../pipeline/state/stateStore.js";
 import { StateStoreError } from "../../pipeline/state/stateStoreError.js";
 import { TableStateStore } from "../../pipeline/state/tableStateStore.js";
@@ -345,5 +346,26 @@ describe("reads that accept staleness (detection memory)", () => {
     expect(await a.read(["k"], setCodec, { maxStaleMs: 60_000 })).toEqual(new Map([["k", ["mine"]]]));
     await b.mergeWrite(entries({ k: ["theirs"] }), setCodec);
     expect(await a.read(["k"], setCodec)).toEqual(new Map([["k", ["mine", "theirs"]]]));
+  });
+});
+
+describe("the recall cache", () => {
+  test("a read answer sent before a write landed never replaces what the write recorded", () => {
+    const cache = new RecallCache();
+    cache.record("k", "written", 1_000);
+    cache.recordRead("k", "older", 990);
+    cache.recordRead("k", "same moment", 1_000);
+    expect(cache.get("k", 0)).toEqual({ text: "written", at: 1_000 });
+    cache.recordRead("k", "newer", 1_010);
+    expect(cache.get("k", 0)).toEqual({ text: "newer", at: 1_010 });
+    expect(cache.get("k", 1_011)).toBeUndefined();
+  });
+
+  test("it is bounded: the least recently recorded key goes first", () => {
+    const cache = new RecallCache(2);
+    cache.record("a", "1", 1);
+    cache.record("b", "2", 2);
+    cache.record("c", null, 3);
+    expect([cache.get("a", 0), cache.get("b", 0)?.text, cache.get("c", 0)?.text]).toEqual([undefined, "2", null]);
   });
 });
