@@ -41,24 +41,28 @@ export class SelectionIndex {
 
   /** Detections that select this event, each once, in registration order within each index. */
   candidates(event: AuditEvent): readonly Detection[] {
+    // Called for every event: no closures, no allocation unless something matches.
     let out: Detection[] | undefined;
-    const add = (entries: readonly Entry[] | undefined) => {
-      if (entries === undefined) return;
-      for (const entry of entries) {
-        if (!this.matches(entry, event)) continue;
-        if (out === undefined) out = [entry.detection];
-        else if (!out.includes(entry.detection)) out.push(entry.detection);
-      }
-    };
     const ref = event.objectRef;
-    if (ref) add(this.byResource.get(ref.subresource ? `${ref.resource}/${ref.subresource}` : ref.resource));
-    add(this.byVerb.get(event.verb));
-    add(this.byActorType.get(event.actorType));
-    if (this.impersonated.length && event.impersonatedUser) add(this.impersonated);
-    if (this.denied.length && isDenied(event)) add(this.denied);
-    if (this.byUserAgent.length && event.userAgent) add(this.userAgentEntries(event.userAgent));
-    if (this.publicSource.length && this.isPublicSource(event)) add(this.publicSource);
+    if (ref) out = this.addMatching(this.byResource.get(ref.subresource ? `${ref.resource}/${ref.subresource}` : ref.resource), event, out);
+    out = this.addMatching(this.byVerb.get(event.verb), event, out);
+    out = this.addMatching(this.byActorType.get(event.actorType), event, out);
+    if (this.impersonated.length && event.impersonatedUser) out = this.addMatching(this.impersonated, event, out);
+    if (this.denied.length && isDenied(event)) out = this.addMatching(this.denied, event, out);
+    if (this.byUserAgent.length && event.userAgent) out = this.addMatching(this.userAgentEntries(event.userAgent), event, out);
+    if (this.publicSource.length && this.isPublicSource(event)) out = this.addMatching(this.publicSource, event, out);
     return out ?? NONE;
+  }
+
+  private addMatching(entries: readonly Entry[] | undefined, event: AuditEvent, out: Detection[] | undefined): Detection[] | undefined {
+    if (entries === undefined) return out;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as Entry;
+      if (!this.matches(entry, event)) continue;
+      if (out === undefined) out = [entry.detection];
+      else if (!out.includes(entry.detection)) out.push(entry.detection);
+    }
+    return out;
   }
 
   private file(detection: Detection, selector: Selector): void {
