@@ -245,3 +245,31 @@ export function defaultNumberSetting(detectionId: string, name: string): number 
   if (typeof value !== "number") throw new Error(`${detectionId} has no numeric setting ${name}`);
   return value;
 }
+
+/** A peer's expectation and ours for one (case, detection) pair. */
+export interface Compared {
+  readonly expected: boolean;
+  readonly ours: boolean;
+}
+
+/** Agreement figures: pairs that agree, all pairs, positives (the peer expects an alert) and positives we fire on. */
+export function agreementOf(rows: readonly Compared[]) {
+  const positives = rows.filter((r) => r.expected);
+  return {
+    agree: rows.filter((r) => r.expected === r.ours).length,
+    total: rows.length,
+    positive: positives.length,
+    positiveAgree: positives.filter((r) => r.ours).length,
+  };
+}
+
+/** Deliberate differences grouped under their reason, as a map from `<case> / <detection>` to the reason. */
+export function differencesOf(groups: ReadonlyArray<readonly [reason: string, keys: readonly string[]]>): ReadonlyMap<string, string> {
+  return new Map(groups.flatMap(([reason, keys]) => keys.map((key) => [key, reason] as const)));
+}
+
+/** `<case> / <detection>` split at its last separator (case keys contain " / " themselves). */
+export function splitPair(key: string): { subject: string; detection: string } {
+  const at = key.lastIndexOf(" / ");
+  return { subject: key.slice(0, at), detection: key.slice(at + 3) };
+}

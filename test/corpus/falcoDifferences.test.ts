@@ -6,8 +6,8 @@
  */
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { detectionIdsOf, FALCO_DIR, incidentsOf, REGISTERED, replayFile } from "./corpusHelpers.js";
-import { type Comparison, cases, compareAll, configOf, expectedDetections, falcoCase, falcoCount, firedDetections, replayCase } from "./falcoCases.js";
+import { agreementOf, detectionIdsOf, differencesOf, FALCO_DIR, incidentsOf, REGISTERED, replayFile, splitPair } from "./corpusHelpers.js";
+import { cases, compareAll, configOf, expectedDetections, falcoCase, falcoCount, firedDetections, replayCase } from "./falcoCases.js";
 
 /**
  * The agreement with Falco's labels over every case × registered detection (positive: the label expects an alert
@@ -97,22 +97,7 @@ const GROUPS: ReadonlyArray<readonly [reason: string, keys: readonly string[]]> 
   ],
 ];
 
-const DIFFERENCES: ReadonlyMap<string, string> = new Map(GROUPS.flatMap(([reason, keys]) => keys.map((key) => [key, reason] as const)));
-
-function figuresOf(rows: readonly Comparison[]) {
-  const positives = rows.filter((r) => r.expected);
-  return {
-    agree: rows.filter((r) => r.expected === r.ours).length,
-    total: rows.length,
-    positive: positives.length,
-    positiveAgree: positives.filter((r) => r.ours).length,
-  };
-}
-
-function split(key: string): { caseKey: string; detection: string } {
-  const at = key.lastIndexOf(" / ");
-  return { caseKey: key.slice(0, at), detection: key.slice(at + 3) };
-}
+const DIFFERENCES = differencesOf(GROUPS);
 
 describe("kubetrail against Falco's labels", () => {
   test.each(cases.map((c) => [c.key, c] as const))(
@@ -133,7 +118,7 @@ describe("kubetrail against Falco's labels", () => {
 
   test(`agreement: ${FIGURES.agree} of ${FIGURES.total} case × detection pairs (${cases.length} cases × ${REGISTERED.length} registered detections): ${FIGURES.positiveAgree} of ${FIGURES.positive} positive, ${FIGURES.agree - FIGURES.positiveAgree} of ${FIGURES.total - FIGURES.positive} negative`, async () => {
     const rows = await compareAll(REGISTERED);
-    expect(figuresOf(rows)).toEqual(FIGURES);
+    expect(agreementOf(rows)).toEqual(FIGURES);
     expect(
       rows
         .filter((r) => r.expected !== r.ours)
@@ -147,14 +132,14 @@ describe("deliberate differences from Falco", () => {
   const entries = [...DIFFERENCES];
   test("name real cases and registered detections", () => {
     for (const key of DIFFERENCES.keys()) {
-      const { caseKey, detection } = split(key);
+      const { subject: caseKey, detection } = splitPair(key);
       expect(falcoCase(caseKey).key).toBe(caseKey);
       expect(REGISTERED).toContain(detection);
     }
   });
 
   test.each(entries)("%s: %s", async (key) => {
-    const { caseKey, detection } = split(key);
+    const { subject: caseKey, detection } = splitPair(key);
     const c = falcoCase(caseKey);
     const fired = (await firedDetections(c)).includes(detection);
     expect(fired).toBe(falcoCount(c, detection) === 0);
@@ -164,7 +149,7 @@ describe("deliberate differences from Falco", () => {
 describe("what the differences come to", () => {
   const WORKLOAD = ["privileged-workload", "workload-image", "system-namespace-workload"];
   const stamped = new Set(
-    [...DIFFERENCES].filter(([, reason]) => reason.startsWith("replicaset-controller wrote this pod")).map(([key]) => falcoCase(split(key).caseKey).trace),
+    [...DIFFERENCES].filter(([, reason]) => reason.startsWith("replicaset-controller wrote this pod")).map(([key]) => falcoCase(splitPair(key).subject).trace),
   );
 
   test.each(cases.filter((c) => stamped.has(c.trace)).map((c) => [c.key, c] as const))(
@@ -185,9 +170,9 @@ describe("what the differences come to", () => {
   );
 
   test("object-lifecycle, where it fires beyond Falco's labels, is Informational context", async () => {
-    const extra = [...DIFFERENCES.keys()].map(split).filter((d) => d.detection === "object-lifecycle");
+    const extra = [...DIFFERENCES.keys()].map(splitPair).filter((d) => d.detection === "object-lifecycle");
     expect(extra.length).toBeGreaterThan(0);
-    for (const { caseKey } of extra) {
+    for (const { subject: caseKey } of extra) {
       const severities = incidentsOf(await replayCase(falcoCase(caseKey)), "object-lifecycle").map((i) => i.Severity);
       expect([caseKey, severities]).toEqual([caseKey, ["Informational"]]);
     }
@@ -197,9 +182,9 @@ describe("what the differences come to", () => {
     // minikube-user and some-user are in system:masters; admin is in adminUsers. Falco's stock allowed_k8s_users
     // lists minikube-user and admin; its tests add some-user (allow_user_some-user.yaml).
     const FALCO_ALLOWED = ["minikube-user", "admin", "some-user"];
-    const extra = [...DIFFERENCES.keys()].map(split).filter((d) => d.detection === "admin-credential-use");
+    const extra = [...DIFFERENCES.keys()].map(splitPair).filter((d) => d.detection === "admin-credential-use");
     expect(extra.length).toBeGreaterThan(0);
-    for (const { caseKey } of extra) {
+    for (const { subject: caseKey } of extra) {
       const c = falcoCase(caseKey);
       const actors = incidentsOf(await replayCase(c), "admin-credential-use").map((i) => i.Actor);
       expect(actors.length === 1 && FALCO_ALLOWED.includes(actors[0] ?? "")).toBe(true);

@@ -6,8 +6,8 @@
  * its reason, and has its own case; pantherTests.test.ts shows what the core detections report instead.
  */
 import { describe, expect, test } from "vitest";
-import { detectionIdsOf, incidentsOf, pantherKey, REGISTERED } from "./corpusHelpers.js";
-import { type Comparison, compareAll, detectionOf, expected, inScope, pantherTest, replayTest } from "./pantherCases.js";
+import { agreementOf, detectionIdsOf, differencesOf, incidentsOf, pantherKey, REGISTERED, splitPair } from "./corpusHelpers.js";
+import { compareAll, detectionOf, expected, inScope, pantherTest, replayTest } from "./pantherCases.js";
 
 /**
  * The agreement with Panther: on the detection each test's rule maps to (tests whose detection is registered),
@@ -249,22 +249,7 @@ const GROUPS: ReadonlyArray<readonly [reason: string, keys: readonly string[]]> 
   ],
 ];
 
-const DIFFERENCES: ReadonlyMap<string, string> = new Map(GROUPS.flatMap(([reason, keys]) => keys.map((key) => [key, reason] as const)));
-
-function figuresOf(rows: readonly Comparison[]) {
-  const positives = rows.filter((r) => r.expected);
-  return {
-    agree: rows.filter((r) => r.expected === r.ours).length,
-    total: rows.length,
-    positive: positives.length,
-    positiveAgree: positives.filter((r) => r.ours).length,
-  };
-}
-
-function split(key: string): { testKey: string; detection: string } {
-  const at = key.lastIndexOf(" / ");
-  return { testKey: key.slice(0, at), detection: key.slice(at + 3) };
-}
+const DIFFERENCES = differencesOf(GROUPS);
 
 describe("kubetrail against Panther's ExpectedResult", () => {
   test.each(inScope.map((t) => [pantherKey(t), t] as const))("%s", async (key, t) => {
@@ -278,12 +263,12 @@ describe("kubetrail against Panther's ExpectedResult", () => {
   });
 
   test(`agreement on the rule's own detection: ${FIGURES.mapped.agree} of ${FIGURES.mapped.total} tests: ${FIGURES.mapped.positiveAgree} of ${FIGURES.mapped.positive} positive, ${FIGURES.mapped.agree - FIGURES.mapped.positiveAgree} of ${FIGURES.mapped.total - FIGURES.mapped.positive} negative`, async () => {
-    expect(figuresOf((await compareAll(REGISTERED)).filter((r) => r.mapped))).toEqual(FIGURES.mapped);
+    expect(agreementOf((await compareAll(REGISTERED)).filter((r) => r.mapped))).toEqual(FIGURES.mapped);
   });
 
   test(`agreement over every registered detection: ${FIGURES.all.agree} of ${FIGURES.all.total} test × detection pairs (${inScope.length} tests × ${REGISTERED.length} detections), each difference listed`, async () => {
     const rows = await compareAll(REGISTERED);
-    expect(figuresOf(rows)).toEqual(FIGURES.all);
+    expect(agreementOf(rows)).toEqual(FIGURES.all);
     expect(
       rows
         .filter((r) => r.expected !== r.ours)
@@ -295,7 +280,7 @@ describe("kubetrail against Panther's ExpectedResult", () => {
 
 describe("deliberate differences from Panther", () => {
   test.each([...DIFFERENCES])("%s: %s", async (key) => {
-    const { testKey, detection } = split(key);
+    const { subject: testKey, detection } = splitPair(key);
     const t = pantherTest(testKey);
     expect(REGISTERED).toContain(detection);
     const ours = detectionIdsOf(await replayTest(t)).includes(detection);
@@ -306,11 +291,11 @@ describe("deliberate differences from Panther", () => {
 });
 
 describe("what the differences come to", () => {
-  const extrasOf = (detection: string) => [...DIFFERENCES.keys()].map(split).filter((d) => d.detection === detection);
+  const extrasOf = (detection: string) => [...DIFFERENCES.keys()].map(splitPair).filter((d) => d.detection === detection);
 
   test("object-lifecycle, where it fires beside another rule's detection, is context: Informational, Low for secrets, namespaces and deletions", async () => {
     expect(extrasOf("object-lifecycle").length).toBeGreaterThan(0);
-    for (const { testKey } of extrasOf("object-lifecycle")) {
+    for (const { subject: testKey } of extrasOf("object-lifecycle")) {
       const result = await replayTest(pantherTest(testKey));
       for (const incident of incidentsOf(result, "object-lifecycle"))
         expect([testKey, incident.Severity]).toEqual([testKey, expect.stringMatching(/^(Informational|Low)$/)]);
@@ -318,9 +303,9 @@ describe("what the differences come to", () => {
   });
 
   test("denied-requests on Panther's private-address and no-address 403 tests: reported, at Low", async () => {
-    const privateOnes = extrasOf("denied-requests").filter(({ testKey }) => /Private IP|No Source IP/.test(testKey));
+    const privateOnes = extrasOf("denied-requests").filter(({ subject: testKey }) => /Private IP|No Source IP/.test(testKey));
     expect(privateOnes).toHaveLength(3);
-    for (const { testKey } of privateOnes) {
+    for (const { subject: testKey } of privateOnes) {
       const severities = incidentsOf(await replayTest(pantherTest(testKey)), "denied-requests").map((i) => i.Severity);
       expect([testKey, severities]).toEqual([testKey, ["Low"]]);
     }
