@@ -164,7 +164,13 @@ export class DetectionEngine {
       built.set(id, row);
       return { id, row: JSON.stringify(row) };
     };
-    const [merged] = await Promise.all([this.store.mergeWrite(deltas, incidentStateCodec, emit), memory.flush()]);
+    // Both settle before the batch does: a batch that fails must leave no write of its own still in flight
+    // (it would land after the host's retry began). A state write that landed keeps its emissions in the
+    // outbox, which the deliver timer sends once their first lease runs out.
+    const [written, flushed] = await Promise.allSettled([this.store.mergeWrite(deltas, incidentStateCodec, emit), memory.flush()]);
+    if (written.status === "rejected") throw written.reason;
+    if (flushed.status === "rejected") throw flushed.reason;
+    const merged = written.value;
     const rows: IncidentRow[] = [];
     for (const outcome of merged.values()) {
       if (outcome.emitted) rows.push(built.get(outcome.emitted.id) as IncidentRow);
