@@ -98,6 +98,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const options = program.opts<CliOptions>();
   const inputs = program.args;
+  if (!options.toEventhub && (options.rate !== undefined || options.speed !== undefined)) {
+    process.stderr.write("replay: --rate and --speed pace publishing: they need --to-eventhub\n");
+    return EXIT.usage;
+  }
 
   let settings: ReturnType<typeof resolveSettings>;
   try {

@@ -146,12 +146,20 @@ describe("npm run replay", () => {
   });
 
   test("a missing input file exits 1 and names it; bad arguments exit 2", async () => {
-    const [missing, badBatch, noInput] = await Promise.all([replay(["does/not/exist.jsonl"]), replay([SAMPLE, "--batch-size", "0"]), replay([])]);
+    const [missing, badBatch, noInput, paceWithoutHub] = await Promise.all([
+      replay(["does/not/exist.jsonl"]),
+      replay([SAMPLE, "--batch-size", "0"]),
+      replay([]),
+      replay([SAMPLE, "--rate", "100"]),
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("does/not/exist.jsonl: cannot read input (ENOENT)");
     expect(badBatch.code).toBe(2);
     expect(badBatch.stderr).toContain("--batch-size");
     expect(noInput.code).toBe(2);
+    expect(paceWithoutHub.code).toBe(2);
+    expect(paceWithoutHub.stderr).toContain("--rate and --speed pace publishing: they need --to-eventhub");
+    expect(paceWithoutHub.stdout).toBe("");
   });
 });
 
