@@ -9,9 +9,9 @@ import type { IncidentRow } from "../incidents/incidentRow.js";
 import type { AuditEvent } from "../normalize/auditEvent.js";
 import type { ResolvedSettings } from "../config/settings.js";
 import type { EmitFn, StateCodec, StateEntry, StateStore } from "../state/stateStore.js";
-import type { Detection, Lesson, Observation, Recall, RememberedFacts } from "./detection.js";
+import type { Detection, Observation, Recall, RememberedFacts } from "./detection.js";
 import { CAPS, IncidentState, type IncidentStateJson } from "./incidentState.js";
-import { type Deferred, EventPreparer, isDeferred, type Observed, PreparedBatch } from "./preparedBatch.js";
+import { type Deferred, EventPreparer, isDeferred, lessonsOf, type Observed, PreparedBatch } from "./preparedBatch.js";
 
 export interface EngineOptions {
   readonly detections: readonly Detection[];
@@ -133,9 +133,8 @@ export class DetectionEngine {
       const cluster = event.cluster.resourceId;
       const recall = memory.recall(detection, cluster);
       if (detection.memory) {
-        const learned = detection.memory.remember(event, recall);
-        const lessons: readonly Lesson[] = learned === undefined ? [] : Array.isArray(learned) ? learned : [learned as Lesson];
-        for (const lesson of lessons) memory.learn(detection, cluster, lesson.object, event.time, lesson.facts, detection.memory.ttlDays);
+        for (const lesson of lessonsOf(detection.memory.remember(event, recall)))
+          memory.learn(detection, cluster, lesson.object, event.time, lesson.facts, detection.memory.ttlDays);
       }
       if (item.suppressed) continue;
       const observation = detection.fold(event, settings, recall);

@@ -107,8 +107,7 @@ export class EventPreparer {
         continue;
       }
       if (memory) {
-        const learned = memory.remember(event, NO_RECALL);
-        const lessons: readonly Lesson[] = learned === undefined ? [] : Array.isArray(learned) ? learned : [learned as Lesson];
+        const lessons = lessonsOf(memory.remember(event, NO_RECALL));
         for (const lesson of lessons) into.inOrder.push({ detection, cluster: event.cluster.resourceId, time: event.time, lesson });
         kept ||= lessons.length > 0;
       }
@@ -127,6 +126,11 @@ export class EventPreparer {
     if (!settings) throw new Error(`no settings resolved for detection ${detection.id}`);
     return settings;
   }
+}
+
+/** What `Memory.remember` returned, as a list. */
+export function lessonsOf(learned: Lesson | readonly Lesson[] | undefined): readonly Lesson[] {
+  return learned === undefined ? [] : Array.isArray(learned) ? learned : [learned as Lesson];
 }
 
 function isSuppressed(event: AuditEvent, settings: BaseSettings): boolean {
