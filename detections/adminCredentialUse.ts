@@ -11,7 +11,7 @@ import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { requestLabel, resourceOf } from "./lib/identity.js";
-import { actorName, listForProse } from "./lib/k8s.js";
+import { actorName, listForProse, WRITE_VERBS } from "./lib/k8s.js";
 
 const settings = baseSettings({ windowMinutes: 60 }).extend({
   /**
@@ -48,7 +48,7 @@ const SENSITIVE_WRITES = new Set([
 ]);
 /** Running code in a pod or through the kubelet, whatever the verb (WebSocket exec is logged as `get`). */
 const EXEC = new Set(["pods/exec", "pods/attach", "nodes/proxy"]);
-const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
+const WRITES = new Set(WRITE_VERBS);
 
 export const adminCredentialUse = defineDetection<Settings>({
   id: "admin-credential-use",
@@ -115,5 +115,5 @@ export const adminCredentialUse = defineDetection<Settings>({
 function sensitive(event: AuditEvent): boolean {
   const resource = resourceOf(event);
   if (EXEC.has(resource)) return true;
-  return WRITE_VERBS.has(event.verb) && SENSITIVE_WRITES.has(resource);
+  return WRITES.has(event.verb) && SENSITIVE_WRITES.has(resource);
 }

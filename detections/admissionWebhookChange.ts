@@ -8,7 +8,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type MitreMapping, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { actorName, asArray, asString, field, listForProse, maxSeverity, printable } from "./lib/k8s.js";
+import { actorName, asArray, asString, field, listForProse, maxSeverity, pastTense, printable } from "./lib/k8s.js";
 import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
@@ -52,7 +52,6 @@ const KINDS: Readonly<Record<string, string>> = {
   mutatingwebhookconfigurations: "MutatingWebhookConfiguration",
   validatingwebhookconfigurations: "ValidatingWebhookConfiguration",
 };
-const VERB_PROSE: Readonly<Record<string, string>> = { create: "created", update: "updated", patch: "patched", delete: "deleted", deletecollection: "deleted" };
 const DELETES = new Set(["delete", "deletecollection"]);
 
 export const admissionWebhookChange = defineDetection<Settings>({
@@ -123,7 +122,7 @@ export const admissionWebhookChange = defineDetection<Settings>({
     const actor = actorName(state.actor);
     const verbs = state
       .itemsOf("change")
-      .map((v) => VERB_PROSE[v] ?? v)
+      .map(pastTense)
       .filter((v, i, all) => all.indexOf(v) === i)
       .join(" and ");
     const endpoints = state.evidenceOf("endpoint");

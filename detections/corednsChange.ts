@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { actorName, field, listForProse, printable } from "./lib/k8s.js";
+import { actorName, field, listForProse, pastTense, printable } from "./lib/k8s.js";
 import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const settings = baseSettings({
@@ -32,8 +32,6 @@ const settings = baseSettings({
 });
 
 type Settings = z.infer<typeof settings>;
-
-const VERB_PROSE: Readonly<Record<string, string>> = { create: "created", update: "updated", patch: "patched", delete: "deleted" };
 
 export const corednsChange = defineDetection<Settings>({
   id: "coredns-change",
@@ -70,7 +68,7 @@ export const corednsChange = defineDetection<Settings>({
     const severity: Severity = state.count("high") > 0 ? "High" : "Medium";
     const changes = state.itemsOf("change");
     const verbs = changes
-      .map((v) => VERB_PROSE[v] ?? v)
+      .map(pastTense)
       .filter((v, i, all) => all.indexOf(v) === i)
       .join(" and ");
     const directives = state.evidenceOf("directive");

@@ -19,7 +19,7 @@ import { isPublicAddress, networkOf } from "../pipeline/detect/network.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { requestLabel, resourceOf, sourceOf, userAgentFamily } from "./lib/identity.js";
-import { actorName, asArray, asString, listForProse, printable } from "./lib/k8s.js";
+import { actorName, asArray, asString, listForProse, printable, WRITE_VERBS } from "./lib/k8s.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 /** Distinct agents and networks remembered per identity. */
@@ -47,7 +47,6 @@ const settings = baseSettings({ windowMinutes: 24 * 60 }).extend({
 
 type Settings = z.infer<typeof settings>;
 
-const WRITE_VERBS = ["create", "update", "patch", "delete", "deletecollection"];
 const RBAC = ["roles", "clusterroles", "rolebindings", "clusterrolebindings"];
 const WORKLOADS = ["deployments", "daemonsets", "statefulsets", "cronjobs", "jobs"];
 const BASELINED_TYPES = ["user", "serviceaccount"] as const;

@@ -11,6 +11,7 @@ import { isAllowed } from "../pipeline/normalize/auditEvent.js";
 import { classifyCommand, type ExecVariant, rawExecCommandOf, redactCommand, startsWithShell } from "./lib/execCommands.js";
 import { actorName, asArray, asString, field, listForProse, printable, queryParams } from "./lib/k8s.js";
 import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
+import { SPEC_WRITE_VERBS } from "./lib/workload.js";
 
 const settings = baseSettings({
   windowMinutes: 60,
@@ -104,7 +105,6 @@ type Settings = z.infer<typeof settings>;
 type Variant = ExecVariant | "interactiveShell" | "debugContainer";
 
 const ACTIONS: Readonly<Record<string, string>> = { exec: "exec'd into", attach: "attached to", ephemeralcontainers: "added a debug container to" };
-const EPHEMERAL_WRITE_VERBS = new Set(["create", "update", "patch"]);
 const HIGH: ReadonlySet<Variant> = new Set(["interactiveShell", "credentialAccess", "instanceMetadata", "reverseShell"]);
 const PROSE: Readonly<Record<Variant, string>> = {
   interactiveShell: "interactive shell",
@@ -154,7 +154,7 @@ export const podExec = defineDetection<Settings>({
     if (!ref || !isAllowed(event)) return undefined;
     const action = ref.subresource;
     const debug = action === "ephemeralcontainers";
-    if (debug && !EPHEMERAL_WRITE_VERBS.has(event.verb)) return undefined;
+    if (debug && !SPEC_WRITE_VERBS.includes(event.verb)) return undefined;
     const containers = debug ? ephemeralContainers(event.requestObject) : [];
     const commands = debug
       ? containers.map((c) => [...asArray(field(c, "command")), ...asArray(field(c, "args"))].map(asString).join(" "))

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type RememberedFacts, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { actorName, asArray, asString, listForProse, maxSeverity, printable } from "./lib/k8s.js";
+import { actorName, asArray, asString, listForProse, maxSeverity, pastTense, printable } from "./lib/k8s.js";
 import {
   analyzeRules,
   BINDING_RESOURCES,
@@ -53,7 +53,6 @@ const settings = baseSettings({
 type Settings = z.infer<typeof settings>;
 
 const BINDINGS = new Set(BINDING_RESOURCES);
-const VERB_PROSE: Readonly<Record<string, string>> = { create: "created", update: "updated", patch: "patched", delete: "deleted", deletecollection: "deleted" };
 
 export const rbacBindingChange = defineDetection<Settings>({
   id: "rbac-binding-change",
@@ -150,7 +149,7 @@ export const rbacBindingChange = defineDetection<Settings>({
     const changes = state.itemsOf("change");
     const actor = actorName(state.actor);
     const verbs = changes
-      .map((verb) => VERB_PROSE[verb] ?? verb)
+      .map(pastTense)
       .filter((v, i, all) => all.indexOf(v) === i)
       .join(" and ");
     const kind = kindOf(resource);

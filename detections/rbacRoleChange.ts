@@ -8,7 +8,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type MitreMapping, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { actorName, listForProse, maxSeverity, printable } from "./lib/k8s.js";
+import { actorName, listForProse, maxSeverity, pastTense, printable } from "./lib/k8s.js";
 import { aggregationTargets, analyzeRules, kindOf, reasonsOf, ROLE_RESOURCES, rulesOf, WRITE_VERBS } from "./lib/rbac.js";
 import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
@@ -44,7 +44,6 @@ const VARIANTS = {
 type Variant = keyof typeof VARIANTS;
 const VARIANT_ORDER = Object.keys(VARIANTS) as Variant[];
 
-const VERB_PROSE: Readonly<Record<string, string>> = { create: "created", update: "updated", patch: "patched", delete: "deleted", deletecollection: "deleted" };
 const DELETES = new Set(["delete", "deletecollection"]);
 
 export const rbacRoleChange = defineDetection<Settings>({
@@ -107,7 +106,7 @@ export const rbacRoleChange = defineDetection<Settings>({
     };
     const actor = actorName(state.actor);
     const verbs = changes
-      .map((verb) => VERB_PROSE[verb] ?? verb)
+      .map(pastTense)
       .filter((v, i, all) => all.indexOf(v) === i)
       .join(" and ");
     const kind = `${variants.includes("system") ? "system " : ""}${kindOf(resource)}`;

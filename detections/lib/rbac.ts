@@ -5,13 +5,13 @@
  * over unknown JSON.
  */
 import type { AuditEvent } from "../../pipeline/normalize/auditEvent.js";
-import { asArray, asString, field } from "./k8s.js";
+import { asArray, asString, field, WRITE_VERBS } from "./k8s.js";
 
 export const RBAC_GROUP = "rbac.authorization.k8s.io";
 export const ROLE_RESOURCES: readonly string[] = ["roles", "clusterroles"];
 export const BINDING_RESOURCES: readonly string[] = ["rolebindings", "clusterrolebindings"];
 export const RBAC_RESOURCES: readonly string[] = [...ROLE_RESOURCES, ...BINDING_RESOURCES];
-export const WRITE_VERBS: readonly string[] = ["create", "update", "patch", "delete", "deletecollection"];
+export { WRITE_VERBS };
 
 /**
  * powerful: the role can grant itself anything (wildcards, escalate, bind, impersonate);

@@ -67,11 +67,6 @@ export class DetectionEngine {
     return this.latestEventTime;
   }
 
-  /** Whether any enabled detection selects this event; events none selects need not be kept. */
-  selects(event: AuditEvent): boolean {
-    return this.preparer.selects(event);
-  }
-
   /**
    * Selects an event and folds it for the detections that need no memory for it, as it is decoded; see
    * preparedBatch.ts. False when nothing of the event needs keeping.

@@ -83,11 +83,6 @@ export class EventPreparer {
     this.index = new SelectionIndex(detections.filter((d) => this.settingsOf(d).enabled));
   }
 
-  /** Whether any enabled detection selects this event. */
-  selects(event: AuditEvent): boolean {
-    return this.index.candidates(event).length > 0;
-  }
-
   /** Selects, folds what needs no memory, and keeps what does; false when nothing of the event is kept. */
   prepare(event: AuditEvent, into: PreparedBatch, stats: SelectionStats): boolean {
     const candidates = this.index.candidates(event);
