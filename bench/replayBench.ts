@@ -21,7 +21,7 @@ import { gzip } from "node:zlib";
 import type { Parser } from "../pipeline/replay/parsers.js";
 import { createParser, runReplay } from "../pipeline/replay/runReplay.js";
 import { MemoryStateStore } from "../pipeline/state/memoryStateStore.js";
-import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
+import type { PreparedEvent } from "../pipeline/detect/preparedBatch.js";
 import { buildMix } from "../scripts/synthetic/benchMixes.js";
 
 export interface ReplayBenchOptions {
@@ -149,7 +149,7 @@ export function formatReplayBench(r: ReplayBenchResult): string[] {
   ];
 }
 
-async function replayOnce(dir: string, parser: Parser<AuditEvent> | undefined, events: number): Promise<ReplayRun> {
+async function replayOnce(dir: string, parser: Parser<PreparedEvent> | undefined, events: number): Promise<ReplayRun> {
   const workersBefore = parser?.utilization() ?? [];
   const mainBefore = performance.eventLoopUtilization();
   const cpuBefore = process.cpuUsage();
@@ -199,7 +199,7 @@ function cpuByRole(before: Map<string, number>, after: Map<string, number> | und
 }
 
 /** Starts the workers' module loading and JIT with one small replay. */
-async function warm(parser: Parser<AuditEvent>, dir: string): Promise<void> {
+async function warm(parser: Parser<PreparedEvent>, dir: string): Promise<void> {
   await runReplay({ inputs: [join(dir, "partition-0.jsonl.gz")], store: new MemoryStateStore(), parser });
 }
 

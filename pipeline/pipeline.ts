@@ -11,7 +11,6 @@ import type { Detection } from "./detect/detection.js";
 import { DetectionEngine } from "./detect/engine.js";
 import { PreparedBatch } from "./detect/preparedBatch.js";
 import type { IncidentRow } from "./incidents/incidentRow.js";
-import type { AuditEvent } from "./normalize/auditEvent.js";
 import { normalizeAuditRecord } from "./normalize/normalizeAuditRecord.js";
 import { MemoryStateStore } from "./state/memoryStateStore.js";
 import type { StateStore } from "./state/stateStore.js";
@@ -80,7 +79,7 @@ export class Pipeline {
   }
 
   async processDecoded(batch: DecodedBatch): Promise<BatchResult> {
-    const incidents = await this.engine.process(batch.events, batch.stats, batch.latestEventTime, batch.prepared);
+    const incidents = await this.engine.process(batch.prepared, batch.stats, batch.latestEventTime);
     batch.stats.incidents += incidents.length;
     return { incidents, quarantined: batch.quarantined, stats: batch.stats };
   }
@@ -90,8 +89,6 @@ export class Pipeline {
 export class DecodedBatch {
   /** What detection kept of the events decoded into this batch (see detect/preparedBatch.ts). */
   readonly prepared = new PreparedBatch();
-  /** Whole events added by a driver that selected them itself (parse workers); prepared when processed. */
-  readonly events: AuditEvent[] = [];
   readonly quarantined: QuarantineEntry[] = [];
   readonly stats: PipelineStats = emptyStats();
   /** The latest event time of every event decoded, selected or not: the engine's watermark. */

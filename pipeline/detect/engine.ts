@@ -11,7 +11,7 @@ import type { ResolvedSettings } from "../config/settings.js";
 import type { EmitFn, StateCodec, StateEntry, StateStore } from "../state/stateStore.js";
 import type { Detection, Observation, Recall, RememberedFacts } from "./detection.js";
 import { CAPS, IncidentState, type IncidentStateJson } from "./incidentState.js";
-import { type Deferred, EventPreparer, isDeferred, lessonsOf, type Observed, PreparedBatch } from "./preparedBatch.js";
+import { type Deferred, EventPreparer, isDeferred, lessonsOf, type Observed, type PreparedBatch } from "./preparedBatch.js";
 
 export interface EngineOptions {
   readonly detections: readonly Detection[];
@@ -76,21 +76,10 @@ export class DetectionEngine {
   }
 
   /**
-   * Runs a batch: `prepared` holds what `prepare` kept of its events; `events` may add whole events not
-   * prepared yet (both only the selected ones, or more). `latestEventTime` is the latest time of the whole
-   * batch, selected or not, so the watermark moves with the stream.
+   * Runs a batch: `prepared` holds what `prepare` kept of its events. `latestEventTime` is the latest
+   * time of the whole batch, selected or not, so the watermark moves with the stream.
    */
-  async process(
-    events: readonly AuditEvent[],
-    stats: DetectStats,
-    latestEventTime: number,
-    prepared: PreparedBatch = new PreparedBatch(),
-  ): Promise<IncidentRow[]> {
-    // Events not prepared yet are prepared into a copy: a redelivered batch must not grow.
-    if (events.length > 0) {
-      prepared = prepared.copy();
-      for (const event of events) this.preparer.prepare(event, prepared, stats);
-    }
+  async process(prepared: PreparedBatch, stats: DetectStats, latestEventTime: number): Promise<IncidentRow[]> {
     const batchMax = Math.max(this.latestEventTime, latestEventTime);
     if (prepared.empty) {
       this.latestEventTime = batchMax;

@@ -55,13 +55,6 @@ export class PreparedBatch {
     return this.observed.length === 0 && this.inOrder.length === 0;
   }
 
-  copy(): PreparedBatch {
-    const copy = new PreparedBatch();
-    copy.observed.push(...this.observed);
-    copy.inOrder.push(...this.inOrder);
-    return copy;
-  }
-
   deferred(): Deferred[] {
     return this.inOrder.filter(isDeferred);
   }
@@ -71,55 +64,101 @@ export function isDeferred(item: Deferred | EarlyLesson): item is Deferred {
   return "event" in item;
 }
 
+/**
+ * What preparation kept of one event, as plain data that crosses threads (detections named by id): a
+ * replay's parse workers prepare events and send only this, a few hundred bytes where a parsed pod
+ * spec would be tens of kilobytes to copy.
+ */
+export interface PreparedEvent {
+  readonly cluster: string;
+  readonly time: number;
+  /** The event without its bodies, for what detections folded at once. */
+  readonly slim: AuditEvent | undefined;
+  /** The whole event, when some detection must recall memory to fold it. */
+  readonly whole: AuditEvent | undefined;
+  readonly observed: readonly { readonly detection: string; readonly observation: Observation }[];
+  /** Deferred folds and lessons, in the order preparation met them. */
+  readonly inOrder: readonly PreparedStep[];
+}
+
+export type PreparedStep =
+  | { readonly detection: string; readonly deferred: true; readonly suppressed: boolean }
+  | { readonly detection: string; readonly deferred: false; readonly lesson: Lesson };
+
 const NO_RECALL: Recall = () => undefined;
 
 export class EventPreparer {
   private readonly index: SelectionIndex;
+  private readonly byId = new Map<string, { readonly detection: Detection; readonly settings: BaseSettings }>();
 
-  constructor(
-    detections: readonly Detection[],
-    private readonly settings: ResolvedSettings,
-  ) {
-    this.index = new SelectionIndex(detections.filter((d) => this.settingsOf(d).enabled));
+  constructor(detections: readonly Detection[], settings: ResolvedSettings) {
+    for (const detection of detections) {
+      const resolved = settings.get(detection.id);
+      if (!resolved) throw new Error(`no settings resolved for detection ${detection.id}`);
+      if (resolved.enabled) this.byId.set(detection.id, { detection, settings: resolved });
+    }
+    this.index = new SelectionIndex([...this.byId.values()].map((d) => d.detection));
   }
 
-  /** Selects, folds what needs no memory, and keeps what does; false when nothing of the event is kept. */
+  /** Selects, folds what needs no memory, and keeps what does into `into`; false when nothing of the event is kept. */
   prepare(event: AuditEvent, into: PreparedBatch, stats: SelectionStats): boolean {
+    const prepared = this.prepareEvent(event, stats);
+    if (prepared) this.absorb(prepared, into);
+    return prepared !== undefined;
+  }
+
+  /** What detection keeps of one event, as plain data; undefined when nothing is kept. */
+  prepareEvent(event: AuditEvent, stats: SelectionStats): PreparedEvent | undefined {
     const candidates = this.index.candidates(event);
-    if (candidates.length === 0) return false;
-    let slim: AuditEvent | undefined;
-    let kept = false;
+    if (candidates.length === 0) return undefined;
+    const observed: { detection: string; observation: Observation }[] = [];
+    const inOrder: PreparedStep[] = [];
     for (let i = 0; i < candidates.length; i++) {
       const detection = candidates[i] as Detection;
-      const settings = this.settingsOf(detection);
+      const settings = this.entryOf(detection.id).settings;
       stats.selected++;
       const suppressed = isSuppressed(event, settings);
       if (suppressed) stats.suppressed++;
       const memory = detection.memory;
       if (memory && memory.keys(event).length > 0) {
-        into.inOrder.push({ detection, settings, event, suppressed });
-        kept = true;
+        inOrder.push({ detection: detection.id, deferred: true, suppressed });
         continue;
       }
       if (memory) {
-        const lessons = lessonsOf(memory.remember(event, NO_RECALL));
-        for (const lesson of lessons) into.inOrder.push({ detection, cluster: event.cluster.resourceId, time: event.time, lesson });
-        kept ||= lessons.length > 0;
+        for (const lesson of lessonsOf(memory.remember(event, NO_RECALL))) inOrder.push({ detection: detection.id, deferred: false, lesson });
       }
       if (suppressed) continue;
       const observation = detection.fold(event, settings, NO_RECALL);
-      if (!observation) continue;
-      slim ??= withoutBodies(event);
-      into.observed.push({ detection, settings, event: slim, observation });
-      kept = true;
+      if (observation) observed.push({ detection: detection.id, observation });
     }
-    return kept;
+    if (observed.length === 0 && inOrder.length === 0) return undefined;
+    return {
+      cluster: event.cluster.resourceId,
+      time: event.time,
+      slim: observed.length > 0 ? withoutBodies(event) : undefined,
+      whole: inOrder.some((step) => step.deferred) ? event : undefined,
+      observed,
+      inOrder,
+    };
   }
 
-  private settingsOf(detection: Detection): BaseSettings {
-    const settings = this.settings.get(detection.id);
-    if (!settings) throw new Error(`no settings resolved for detection ${detection.id}`);
-    return settings;
+  /** Adds a prepared event to a batch, with its detections and settings; it must come from a preparer of the same detections. */
+  absorb(prepared: PreparedEvent, into: PreparedBatch): void {
+    for (const { detection, observation } of prepared.observed) {
+      const entry = this.entryOf(detection);
+      into.observed.push({ detection: entry.detection, settings: entry.settings, event: prepared.slim as AuditEvent, observation });
+    }
+    for (const step of prepared.inOrder) {
+      const { detection, settings } = this.entryOf(step.detection);
+      if (step.deferred) into.inOrder.push({ detection, settings, event: prepared.whole as AuditEvent, suppressed: step.suppressed });
+      else into.inOrder.push({ detection, cluster: prepared.cluster, time: prepared.time, lesson: step.lesson });
+    }
+  }
+
+  private entryOf(id: string): { readonly detection: Detection; readonly settings: BaseSettings } {
+    const entry = this.byId.get(id);
+    if (!entry) throw new Error(`prepared event names detection ${id}, which this preparer does not run`);
+    return entry;
   }
 }
 

@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import type { EventLoopUtilization } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { type Job, transferablesOf } from "./jobs.js";
-import { type ParsedRun, type ParseMode, type ParseOptions, type PayloadOf, parseJob, type Selects } from "./parse/parseJob.js";
+import { type ParsedRun, type ParseMode, type ParseOptions, type PayloadOf, type Prepare, parseJob } from "./parse/parseJob.js";
 import type { WorkerRequest, WorkerSetup } from "./parseWorker.js";
 
 export interface Parser<T> {
@@ -26,13 +26,13 @@ export class InProcessParser<M extends ParseMode> implements Parser<PayloadOf<M>
 
   constructor(
     private readonly mode: M,
-    private readonly selects: Selects,
+    private readonly prepare: Prepare,
     private readonly options: ParseOptions,
   ) {}
 
   parse(job: Job): Promise<ParsedRun<PayloadOf<M>>> {
     try {
-      return Promise.resolve(parseJob(job, this.mode, this.selects, this.options));
+      return Promise.resolve(parseJob(job, this.mode, this.prepare, this.options));
     } catch (error) {
       return Promise.reject(error);
     }

@@ -55,8 +55,8 @@ export class OrderedMessages implements AsyncIterable<InputMessage> {
     };
     const parser: Parser<InputMessage> =
       (options.workers ?? 1) >= 2
-        ? new WorkerParser<"messages">(options.workers ?? 2, { mode: "messages", selectors: [], options: parseOptions })
-        : new InProcessParser("messages", () => false, parseOptions);
+        ? new WorkerParser<"messages">(options.workers ?? 2, { mode: "messages", detections: [], settings: new Map(), options: parseOptions })
+        : new InProcessParser("messages", () => undefined, parseOptions);
     const reader = new OrderedReader<InputMessage>(
       { plan, windowMs: options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS, limits: options.limits, signal: stop.signal },
       parser,

@@ -2,15 +2,15 @@
  * Replays files through the pipeline as a deployment would have seen them live: inputs merged in event
  * time (within the reorder window), events grouped into batches of `batchSize`, dealt round-robin over
  * `partitions` concurrent pipeline instances that share one state store, as a scaled-out Function app
- * shares Table Storage. Parsing runs on `workers` threads; detection stays here, where the state is.
+ * shares Table Storage. Parsing, selection and the folds that need no state run on `workers` threads;
+ * the rest of detection stays here, where the state is.
  */
 import { allDetections } from "../../detections/index.js";
 import { type ResolvedSettings, resolveSettings } from "../config/settings.js";
 import type { QuarantineEntry } from "../decode/quarantine.js";
 import type { Detection } from "../detect/detection.js";
-import { SelectionIndex } from "../detect/selectionIndex.js";
+import { EventPreparer, type PreparedEvent } from "../detect/preparedBatch.js";
 import type { IncidentRow } from "../incidents/incidentRow.js";
-import type { AuditEvent } from "../normalize/auditEvent.js";
 import { PartitionedPipelines } from "../partitionedPipelines.js";
 import { type BatchResult, DecodedBatch, type Pipeline } from "../pipeline.js";
 import type { StateStore } from "../state/stateStore.js";
@@ -19,7 +19,6 @@ import { type InputPlan, planInputs, type TimeRange } from "./inputPlan.js";
 import type { CutLimits } from "./jobs.js";
 import { DEFAULT_REORDER_WINDOW_MS, OrderedReader, type ReadProgress } from "./orderedReader.js";
 import { InProcessParser, type Parser, WorkerParser } from "./parsers.js";
-import { EventPreparer } from "../detect/preparedBatch.js";
 
 export { DEFAULT_REORDER_WINDOW_MS };
 
@@ -49,7 +48,7 @@ export interface ReplayOptions extends TimeRange {
   readonly limits?: CutLimits;
   readonly aheadJobs?: number;
   /** Parse with this parser (threads already started, reused across replays; the caller closes it) instead of `workers`. */
-  readonly parser?: Parser<AuditEvent>;
+  readonly parser?: Parser<PreparedEvent>;
 }
 
 export interface ReplayProgress {
@@ -98,7 +97,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   const detections = options.detections ?? allDetections;
   const settings = options.settings ?? resolveSettings(detections);
   const parser = options.parser ?? createParser(options, detections, settings);
-  const reader = new OrderedReader<AuditEvent>(
+  const reader = new OrderedReader<PreparedEvent>(
     {
       plan,
       windowMs: options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS,
@@ -149,11 +148,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
         addStats(stats, run.stats);
         for (const entry of run.quarantined) await options.onQuarantine?.(entry);
       },
-      item: (time, event) => {
+      item: (time, prepared) => {
         batchEvents++;
         if (time > batch.latestEventTime) batch.latestEventTime = time;
-        // Folded as it arrives, like a Function batch: the batch keeps observations, not whole events.
-        if (event) preparer.prepare(event, batch.prepared, batch.stats);
+        // Prepared as it was parsed, like a Function batch's events as they are decoded: the batch keeps observations, not whole events.
+        if (prepared) preparer.absorb(prepared, batch.prepared);
         if (batchEvents >= batchSize) {
           ready.push(batch);
           batch = new DecodedBatch();
@@ -180,13 +179,16 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   };
 }
 
-/** Parse threads select events with the enabled detections' selectors, as the engine does. */
+/**
+ * Parse threads prepare events for the enabled detections as the engine would. Workers load the
+ * detections from the registry by id (detections are code, and code does not cross threads), so a
+ * replay on workers runs registry detections only.
+ */
 export function createParser(
   options: Pick<ReplayOptions, "workers" | "clusterResourceId" | "from" | "to">,
   detections: readonly Detection[] = allDetections,
   settings: ResolvedSettings = resolveSettings(detections),
-): Parser<AuditEvent> {
-  const enabled = detections.filter((d) => settings.get(d.id)?.enabled !== false);
+): Parser<PreparedEvent> {
   const parseOptions = {
     recordDefaults: options.clusterResourceId ? { resourceId: options.clusterResourceId } : undefined,
     from: options.from,
@@ -194,9 +196,14 @@ export function createParser(
   };
   const workers = options.workers ?? 1;
   if (workers >= 2) {
-    const selectors = enabled.map((d) => ({ id: d.id, select: d.select }));
-    return new WorkerParser<"events">(workers, { mode: "events", selectors, options: parseOptions });
+    const foreign = detections.filter((d) => !allDetections.includes(d)).map((d) => d.id);
+    if (foreign.length > 0) {
+      throw new Error(
+        `parse workers run the registry's detections only; ${foreign.join(", ")} ${foreign.length === 1 ? "is" : "are"} not in detections/index.ts: replay with one thread`,
+      );
+    }
+    return new WorkerParser<"events">(workers, { mode: "events", detections: detections.map((d) => d.id), settings, options: parseOptions });
   }
-  const index = new SelectionIndex(enabled);
-  return new InProcessParser("events", (event) => index.candidates(event).length > 0, parseOptions);
+  const preparer = new EventPreparer(detections, settings);
+  return new InProcessParser("events", (event, stats) => preparer.prepareEvent(event, stats), parseOptions);
 }

@@ -1,11 +1,13 @@
 /**
  * A job's bytes in, a sorted run out: every record decoded, normalized and given its event time (the work
- * that costs, done in a worker), then sorted by time so the main thread only merges. In `events` mode the
- * run carries the events some detection selects, and only the times of the rest; in `messages` mode, every
- * message with the latest event time of its records (for forwarding the original bodies in time order).
+ * that costs, done in a worker), then sorted by time so the main thread only merges. In `events` mode each
+ * event is prepared for detection there too, and the run carries what detection keeps of the few events it
+ * needs (a PreparedEvent) and only the times of the rest; in `messages` mode, every message with the latest
+ * event time of its records (for forwarding the original bodies in time order).
  */
 import { type AuditRecord, type DecodeSink, decodeMessage, type RecordDefaults } from "../../decode/decodeMessage.js";
 import { type QuarantineEntry, quarantineEntry } from "../../decode/quarantine.js";
+import type { PreparedEvent, SelectionStats } from "../../detect/preparedBatch.js";
 import type { AuditEvent } from "../../normalize/auditEvent.js";
 import { normalizeAuditRecord } from "../../normalize/normalizeAuditRecord.js";
 import type { InputMessage } from "../../pipeline.js";
@@ -14,7 +16,7 @@ import { type Job, jobBytes } from "../jobs.js";
 import { messagesOfJob } from "./messagesOfJob.js";
 
 export type ParseMode = "events" | "messages";
-export type PayloadOf<M extends ParseMode> = M extends "events" ? AuditEvent : InputMessage;
+export type PayloadOf<M extends ParseMode> = M extends "events" ? PreparedEvent : InputMessage;
 
 export interface ParseOptions {
   readonly recordDefaults?: RecordDefaults;
@@ -42,11 +44,12 @@ export interface ParsedRun<T> {
   readonly bytes: number;
 }
 
-export type Selects = (event: AuditEvent) => boolean;
+/** Detection's preparation of one event (EventPreparer.prepareEvent): what it keeps, counted into `stats`. */
+export type Prepare = (event: AuditEvent, stats: SelectionStats) => PreparedEvent | undefined;
 
-export function parseJob<M extends ParseMode>(job: Job, mode: M, selects: Selects, options: ParseOptions = {}): ParsedRun<PayloadOf<M>> {
+export function parseJob<M extends ParseMode>(job: Job, mode: M, prepare: Prepare, options: ParseOptions = {}): ParsedRun<PayloadOf<M>> {
   const run = new RunBuilder<PayloadOf<M>>(options);
-  if (mode === "events") run.parseEvents(job, selects as Selects);
+  if (mode === "events") run.parseEvents(job, prepare);
   else run.parseMessages(job);
   return run.build(jobBytes(job));
 }
@@ -64,16 +67,17 @@ class RunBuilder<T> implements DecodeSink {
 
   constructor(private readonly options: ParseOptions) {}
 
-  parseEvents(job: Job, selects: Selects): void {
+  parseEvents(job: Job, prepare: Prepare): void {
     this.onEvent = (event) => {
       if (!this.inRange(event.time)) {
         this.outsideRange++;
         return;
       }
       this.stats.events++;
-      if (selects(event)) {
+      const prepared = prepare(event, this.stats);
+      if (prepared) {
         this.positions.push(this.times.length);
-        this.payloads.push(event as T);
+        this.payloads.push(prepared as T);
       }
       this.times.push(event.time);
       this.frontier = event.time;
