@@ -29,7 +29,7 @@ export interface ReplayBenchOptions {
   readonly files?: number;
   /** Event Hub messages of 100 records per file. Default 150 (15,000 events per file). */
   readonly messagesPerFile?: number;
-  /** Rounds, each replaying with 1 thread and with 2 workers. Default 3. */
+  /** Rounds, each replaying with 1 thread and with 2 workers. Default 5. */
   readonly rounds?: number;
   readonly seed?: number;
 }
@@ -99,7 +99,7 @@ export async function benchReplay(options: ReplayBenchOptions = {}): Promise<Rep
     const twoWorkers: ReplayRun[] = [];
     try {
       await replayOnce(dir, undefined, events); // JIT warm-up of the main thread's path
-      for (let round = 0; round < (options.rounds ?? 3); round++) {
+      for (let round = 0; round < (options.rounds ?? 5); round++) {
         oneThread.push(await replayOnce(dir, undefined, events));
         twoWorkers.push(await replayOnce(dir, workers, events));
       }
