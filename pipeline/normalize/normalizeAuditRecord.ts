@@ -39,7 +39,7 @@ export function normalizeAuditRecord(record: AuditRecord): NormalizeResult {
   if (auditId === undefined) return { ok: false, reason: "audit event has no auditID and is nested too deeply to identify" };
 
   const user = readUser(e.user) ?? EMPTY_USER;
-  const objectRef = readObjectRef(e.objectRef);
+  const objectRef = withCreatedName(readObjectRef(e.objectRef), verb, e.responseObject);
   const sensitive = objectRef !== undefined && carriesCredentials(objectRef.resource, objectRef.subresource);
   const annotations = e.annotations !== null && typeof e.annotations === "object" ? (e.annotations as Record<string, unknown>) : undefined;
   const decision = annotations?.["authorization.k8s.io/decision"];
@@ -105,6 +105,18 @@ function readObjectRef(value: unknown): ObjectRef | undefined {
     apiGroup: str(r.apiGroup),
     apiVersion: str(r.apiVersion),
   };
+}
+
+/**
+ * A create with `generateName` has no name in its reference: the server picks it, and only the response
+ * says which (when the policy logs responses). Taken from there, so Targets and every detection name the
+ * object that exists, not `pods/prod/`. A name is not a secret's data, so it is read even for Secrets.
+ */
+function withCreatedName(ref: ObjectRef | undefined, verb: string, response: unknown): ObjectRef | undefined {
+  if (ref?.name !== "" || verb !== "create" || ref.subresource !== "") return ref;
+  const metadata = response !== null && typeof response === "object" ? (response as Record<string, unknown>).metadata : undefined;
+  const name = metadata !== null && typeof metadata === "object" ? str((metadata as Record<string, unknown>).name) : "";
+  return name === "" ? ref : { ...ref, name };
 }
 
 const clusterCache = new Map<string, Cluster>();

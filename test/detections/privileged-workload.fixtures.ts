@@ -127,6 +127,18 @@ export const positive: DetectionFixture[] = [
     ],
   },
   {
+    name: "kubectl create of a privileged pod named by generateName: Targets name the pod the server created, from the response",
+    events: [
+      ev(0, {
+        ...created("pods", "default", "", { containers: [nginx({ privileged: true })] }, { metadata: { generateName: "debug-" } }),
+        responseObject: {
+          ...manifest("pods", "default", "debug-7xk2q", { containers: [nginx({ privileged: true })] }, { metadata: { generateName: "debug-" } }),
+        },
+      }),
+    ],
+    incidents: [{ severity: "High", actor: "alice@contoso.com", titleIncludes: ["created pod default/debug-7xk2q"], targets: ["pods/default/debug-7xk2q"] }],
+  },
+  {
     name: "only the second container is privileged (Falco's privileged_2nd_container): still High",
     events: [
       ev(0, created("pods", "default", "web", { containers: [nginx(), { name: "mysql", image: "mysql:latest", securityContext: { privileged: true } }] })),

@@ -480,6 +480,34 @@ describe("timestamps and clusters", () => {
   });
 });
 
+describe("object names", () => {
+  const nameOf = (fields: Record<string, unknown>) => {
+    const result = normalizeAuditRecord({
+      log: { kind: "Event", stageTimestamp: "2024-11-15T21:00:00Z", requestURI: "/api/v1/namespaces/prod/pods", ...fields },
+      category: undefined,
+      resourceId: "",
+      envelopeTime: undefined,
+      location: { source: "t" },
+    });
+    return result.ok ? result.event.objectRef?.name : result.reason;
+  };
+  const created = { metadata: { name: "web-7d4b9-x2x8q", generateName: "web-7d4b9-" } };
+
+  test("a create with generateName is named by its response: the object that exists, not pods/prod/", () => {
+    expect(nameOf({ verb: "create", objectRef: { resource: "pods", namespace: "prod" }, responseObject: created })).toBe("web-7d4b9-x2x8q");
+    // A Secret's name is not its data: read before the body is dropped.
+    expect(nameOf({ verb: "create", objectRef: { resource: "secrets", namespace: "prod" }, responseObject: created })).toBe("web-7d4b9-x2x8q");
+  });
+
+  test("the reference's own name wins; other verbs, subresources and responses without a name keep what the reference says", () => {
+    expect(nameOf({ verb: "create", objectRef: { resource: "pods", namespace: "prod", name: "db" }, responseObject: created })).toBe("db");
+    expect(nameOf({ verb: "update", objectRef: { resource: "pods", namespace: "prod" }, responseObject: created })).toBe("");
+    expect(nameOf({ verb: "create", objectRef: { resource: "pods", namespace: "prod", subresource: "eviction" }, responseObject: created })).toBe("");
+    expect(nameOf({ verb: "create", objectRef: { resource: "pods", namespace: "prod" }, responseObject: { kind: "Status", code: 403 } })).toBe("");
+    expect(nameOf({ verb: "create", objectRef: { resource: "pods", namespace: "prod" } })).toBe("");
+  });
+});
+
 describe("files through readMessages", () => {
   const dir = mkdtempSync(join(tmpdir(), "kubetrail-decode-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
