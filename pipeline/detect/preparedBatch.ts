@@ -66,8 +66,8 @@ export function isDeferred(item: Deferred | EarlyLesson): item is Deferred {
 
 /**
  * What preparation kept of one event, as plain data that crosses threads (detections named by id): a
- * replay's parse workers prepare events and send only this, a few hundred bytes where a parsed pod
- * spec would be tens of kilobytes to copy.
+ * replay's parse workers prepare events and send only this. Most events keep nothing; most kept ones go
+ * without their bodies; only those a detection must recall memory for go whole.
  */
 export interface PreparedEvent {
   readonly cluster: string;
