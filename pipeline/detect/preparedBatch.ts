@@ -86,6 +86,7 @@ export type PreparedStep =
   | { readonly detection: string; readonly deferred: false; readonly lesson: Lesson };
 
 const NO_RECALL: Recall = () => undefined;
+const NONE: readonly never[] = [];
 
 export class EventPreparer {
   private readonly index: SelectionIndex;
@@ -111,8 +112,9 @@ export class EventPreparer {
   prepareEvent(event: AuditEvent, stats: SelectionStats): PreparedEvent | undefined {
     const candidates = this.index.candidates(event);
     if (candidates.length === 0) return undefined;
-    const observed: { detection: string; observation: Observation }[] = [];
-    const inOrder: PreparedStep[] = [];
+    // Allocated when first needed: most selected events keep nothing.
+    let observed: { detection: string; observation: Observation }[] | undefined;
+    let inOrder: PreparedStep[] | undefined;
     for (let i = 0; i < candidates.length; i++) {
       const detection = candidates[i] as Detection;
       const settings = this.entryOf(detection.id).settings;
@@ -121,24 +123,31 @@ export class EventPreparer {
       if (suppressed) stats.suppressed++;
       const memory = detection.memory;
       if (memory && memory.keys(event).length > 0) {
+        if (!inOrder) inOrder = [];
         inOrder.push({ detection: detection.id, deferred: true, suppressed });
         continue;
       }
       if (memory) {
-        for (const lesson of lessonsOf(memory.remember(event, NO_RECALL))) inOrder.push({ detection: detection.id, deferred: false, lesson });
+        for (const lesson of lessonsOf(memory.remember(event, NO_RECALL))) {
+          if (!inOrder) inOrder = [];
+          inOrder.push({ detection: detection.id, deferred: false, lesson });
+        }
       }
       if (suppressed) continue;
       const observation = detection.fold(event, settings, NO_RECALL);
-      if (observation) observed.push({ detection: detection.id, observation });
+      if (observation) {
+        if (!observed) observed = [];
+        observed.push({ detection: detection.id, observation });
+      }
     }
-    if (observed.length === 0 && inOrder.length === 0) return undefined;
+    if (!observed && !inOrder) return undefined;
     return {
       cluster: event.cluster.resourceId,
       time: event.time,
-      slim: observed.length > 0 ? withoutBodies(event) : undefined,
-      whole: inOrder.some((step) => step.deferred) ? event : undefined,
-      observed,
-      inOrder,
+      slim: observed ? withoutBodies(event) : undefined,
+      whole: inOrder?.some((step) => step.deferred) ? event : undefined,
+      observed: observed ?? NONE,
+      inOrder: inOrder ?? NONE,
     };
   }
 
