@@ -9,8 +9,7 @@ import { baseSettings, defineDetection, type MitreMapping } from "../pipeline/de
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { ANONYMOUS_PUBLIC_PATHS, listForProse, pastTense, pathOf, printable } from "./lib/k8s.js";
-import { podNameOf } from "./lib/workload.js";
+import { ANONYMOUS_PUBLIC_PATHS, listForProse, pastTense, pathOf, printable, objectNameOf } from "./lib/k8s.js";
 
 const settings = baseSettings({ windowMinutes: 15 }).extend({
   /** Paths anonymous clients may read on every cluster (`*` matches any run of characters). */
@@ -108,7 +107,7 @@ export const anonymousAccess = defineDetection<Settings>({
 function podWriteOf(event: AuditEvent): string | undefined {
   const ref = event.objectRef;
   if (ref?.resource !== "pods" || ref.subresource !== "" || !POD_WRITES.has(event.verb)) return undefined;
-  return `${pastTense(event.verb)} pod ${printable(ref.namespace)}/${printable(podNameOf(event) || "?")}`;
+  return `${pastTense(event.verb)} pod ${printable(ref.namespace)}/${printable(objectNameOf(event) || "?")}`;
 }
 
 /** How a refused request was answered, as Elastic counts them: forbidden (401/403), not found (404), other. */

@@ -14,9 +14,9 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Recall, type RememberedFacts } from "../pipeline/detect/detection.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { actorName, asArray, asString, field, listForProse, printable } from "./lib/k8s.js";
+import { actorName, asArray, asString, field, listForProse, printable, objectNameOf } from "./lib/k8s.js";
 import { DANGEROUS_CAPABILITIES, type HostAccess, RISK_VARIANTS, type PodRisk, risksOf, profileOf, SENSITIVE_HOST_PATHS } from "./lib/podSecurity.js";
-import { isDryRun, KIND_LABELS, ownerOf, podNameOf, resultingSpecOf, SPEC_WRITE_VERBS, writtenSpecOf } from "./lib/workload.js";
+import { isDryRun, KIND_LABELS, ownerOf, resultingSpecOf, SPEC_WRITE_VERBS, writtenSpecOf } from "./lib/workload.js";
 import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 import { execCommandOf } from "./lib/execCommands.js";
 
@@ -79,13 +79,13 @@ export const execIntoPrivilegedPod = defineDetection<Settings>({
       if (ref.subresource) return ref.resource === "pods" ? [podKey(ref.namespace, ref.name), ...candidateKeys(ref.namespace, ref.name)] : [];
       // A name a controller generated is never given again: nothing earlier to look up (remembering needs no lookup).
       if (ref.resource === "pods" && generatedName(event)) return [];
-      const name = podNameOf(event);
+      const name = objectNameOf(event);
       return name === "" || name.endsWith("*") ? [] : [`${ref.resource}/${ref.namespace}/${name}`];
     },
     remember(event, recall) {
       const ref = event.objectRef;
       if (!ref || ref.subresource || !isAllowed(event) || isDryRun(event)) return undefined;
-      const name = podNameOf(event);
+      const name = objectNameOf(event);
       if (name === "" || name.endsWith("*")) return undefined;
       const object = `${ref.resource}/${ref.namespace}/${name}`;
       // A name a controller generated was never given before: nothing to recall.

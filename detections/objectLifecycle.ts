@@ -10,7 +10,7 @@ import { baseSettings, defineDetection, type MitreMapping, type Severity } from 
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { actorName, asString, field, listForProse, pastTense, printable, WRITE_VERBS } from "./lib/k8s.js";
+import { actorName, listForProse, objectNameOf, pastTense, printable, WRITE_VERBS } from "./lib/k8s.js";
 import { AKS_PLATFORM_IDENTITIES } from "./lib/identity.js";
 
 const RESOURCES = [
@@ -112,7 +112,7 @@ export const objectLifecycle = defineDetection<Settings>({
 function variantOf(event: AuditEvent, s: Settings): Variant {
   const ref = event.objectRef as NonNullable<AuditEvent["objectRef"]>;
   if (ref.resource === "secrets") return matcherFor(s.quietSecretNamespaces)(ref.namespace) ? "lifecycle" : "secretChanged";
-  if (ref.resource === "namespaces" && event.verb === "create") return matcherFor(s.allowedNamespaces)(nameOf(event)) ? "lifecycle" : "namespaceCreated";
+  if (ref.resource === "namespaces" && event.verb === "create") return matcherFor(s.allowedNamespaces)(objectNameOf(event)) ? "lifecycle" : "namespaceCreated";
   if (ref.resource === "deployments" && (event.verb === "delete" || event.verb === "deletecollection")) return "deploymentDeleted";
   return "lifecycle";
 }
@@ -122,15 +122,5 @@ function describeObject(event: AuditEvent): string {
   const ref = event.objectRef as NonNullable<AuditEvent["objectRef"]>;
   const namespace = CLUSTER_SCOPED.has(ref.resource) ? "" : ref.namespace;
   if (event.verb === "deletecollection") return `all ${ref.resource}${namespace ? ` in ${printable(namespace)}` : ""}`;
-  return printable(`${ref.resource}/${namespace ? `${namespace}/` : ""}${nameOf(event) || "?"}`, 300);
-}
-
-/** The object's name: the reference, else the body of a create (generateName objects show their prefix). */
-function nameOf(event: AuditEvent): string {
-  const ref = event.objectRef;
-  if (ref?.name) return ref.name;
-  const named = asString(field(event.responseObject, "metadata", "name")) || asString(field(event.requestObject, "metadata", "name"));
-  if (named) return named;
-  const prefix = asString(field(event.requestObject, "metadata", "generateName"));
-  return prefix ? `${prefix}*` : "";
+  return printable(`${ref.resource}/${namespace ? `${namespace}/` : ""}${objectNameOf(event) || "?"}`, 300);
 }

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { actorName, field, listForProse, maxSeverity, printable } from "./lib/k8s.js";
+import { actorName, field, listForProse, maxSeverity, printable, objectNameOf } from "./lib/k8s.js";
 import { DANGEROUS_CAPABILITIES, profileOf, type RiskVariant, risksOf, SENSITIVE_HOST_PATHS } from "./lib/podSecurity.js";
 import {
   AKS_IDENTITIES,
@@ -19,7 +19,6 @@ import {
   KIND_LABELS,
   narrowMitre,
   ownerOf,
-  podNameOf,
   SPEC_WRITE_VERBS,
   TEMPLATE_CONTROLLERS,
   changesProse,
@@ -118,7 +117,7 @@ export const privilegedWorkload = defineDetection<Settings>({
     const staticPod = event.actorType === "node" && ref.resource === "pods" && !debug;
     const owner = ownerOf(event.requestObject);
     return {
-      key: [event.user.username, `${ref.resource}/${ref.namespace}/${podNameOf(event)}`],
+      key: [event.user.username, `${ref.resource}/${ref.namespace}/${objectNameOf(event)}`],
       items: { variant: risks.map((r) => r.variant), capability: capabilities, change: debug ? "debug" : event.verb },
       evidence: {
         finding: risks.map((r) => printable(r.detail)),

@@ -9,8 +9,8 @@ import { baseSettings, defineDetection, type Severity } from "../pipeline/detect
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { actorName, asArray, asString, field, listForProse, printable } from "./lib/k8s.js";
-import { AKS_IDENTITIES, allMitre, isDryRun, narrowMitre, podNameOf, changesProse, type VariantMitre } from "./lib/workload.js";
+import { actorName, asArray, asString, field, listForProse, printable, objectNameOf } from "./lib/k8s.js";
+import { AKS_IDENTITIES, allMitre, isDryRun, narrowMitre, changesProse, type VariantMitre } from "./lib/workload.js";
 
 const settings = baseSettings({ windowMinutes: 60, allowActors: [...AKS_IDENTITIES] }).extend({
   /** Services of type NodePort created or changed (Falco, Elastic, Panther). */
@@ -98,7 +98,7 @@ export const serviceExposure = defineDetection<Settings>({
     const found = ref.resource === "ingresses" ? ingressFindings(event, s) : serviceFindings(event, s);
     if (found.length === 0) return undefined;
     return {
-      key: [event.user.username, `${ref.resource}/${ref.namespace}/${podNameOf(event)}`],
+      key: [event.user.username, `${ref.resource}/${ref.namespace}/${objectNameOf(event)}`],
       items: { variant: found.map((f) => f.variant), change: event.verb },
       evidence: { exposure: found.map((f) => printable(f.text)) },
     };

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { actorName, asString, field, listForProse, printable } from "./lib/k8s.js";
+import { actorName, asString, field, listForProse, printable, objectNameOf } from "./lib/k8s.js";
 import {
   AKS_IDENTITIES,
   allMitre,
@@ -17,7 +17,6 @@ import {
   isDryRun,
   KIND_LABELS,
   narrowMitre,
-  podNameOf,
   SPEC_WRITE_VERBS,
   TEMPLATE_CONTROLLERS,
   changesProse,
@@ -87,7 +86,7 @@ export const systemNamespaceWorkload = defineDetection<Settings>({
     if (hidden) variants.push("systemNamespace");
     if (controllerAccount) variants.push("controllerServiceAccount");
     return {
-      key: [username, `${ref.resource}/${ref.namespace}/${podNameOf(event)}`],
+      key: [username, `${ref.resource}/${ref.namespace}/${objectNameOf(event)}`],
       items: { variant: variants, change: event.verb },
       evidence: {
         image: images.map((image) => printable(image)),

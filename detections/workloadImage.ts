@@ -8,7 +8,7 @@ import { z } from "zod";
 import { baseSettings, defineDetection, type Severity } from "../pipeline/detect/detection.js";
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { actorName, listForProse, printable } from "./lib/k8s.js";
+import { actorName, listForProse, printable, objectNameOf } from "./lib/k8s.js";
 import {
   AKS_IDENTITIES,
   allMitre,
@@ -17,7 +17,6 @@ import {
   isDryRun,
   KIND_LABELS,
   narrowMitre,
-  podNameOf,
   SPEC_WRITE_VERBS,
   TEMPLATE_CONTROLLERS,
   changesProse,
@@ -109,7 +108,7 @@ export const workloadImage = defineDetection<Settings>({
     }
     if (found.length === 0) return undefined;
     return {
-      key: [event.user.username, `${ref.resource}/${ref.namespace}/${podNameOf(event)}`],
+      key: [event.user.username, `${ref.resource}/${ref.namespace}/${objectNameOf(event)}`],
       items: { variant: found.map((f) => f.variant), change: ref.subresource === "ephemeralcontainers" ? "debug" : event.verb },
       evidence: { image: found.map((f) => printable(f.text)) },
     };

@@ -11,7 +11,7 @@ import { baseSettings, defineDetection, type Severity } from "../pipeline/detect
 import { matcherFor } from "../pipeline/detect/patterns.js";
 import type { AuditEvent } from "../pipeline/normalize/auditEvent.js";
 import { isAllowed } from "../pipeline/normalize/auditEvent.js";
-import { actorName, asArray, asString, field, listForProse, printable } from "./lib/k8s.js";
+import { actorName, asArray, asString, field, listForProse, printable, objectNameOf } from "./lib/k8s.js";
 import {
   AKS_IDENTITIES,
   allMitre,
@@ -21,7 +21,6 @@ import {
   jsonPointer,
   KIND_LABELS,
   narrowMitre,
-  podNameOf,
   resultingSpecOf,
   SPEC_WRITE_VERBS,
   TEMPLATE_CONTROLLERS,
@@ -117,7 +116,7 @@ export const workloadPersistence = defineDetection<Settings>({
       .map((c) => c.image)
       .filter((image) => image !== "");
     return {
-      key: [event.user.username, `${ref.resource}/${ref.namespace}/${podNameOf(event)}`],
+      key: [event.user.username, `${ref.resource}/${ref.namespace}/${objectNameOf(event)}`],
       items: { variant: variants, change: event.verb },
       evidence: { detail: details.map((d) => printable(d)), image: images.map((i) => printable(i)) },
     };
@@ -190,5 +189,5 @@ function namesOf(facts: Readonly<Record<string, unknown>> | undefined): string[]
 
 function objectKey(event: AuditEvent): string {
   const ref = event.objectRef;
-  return ref ? `${ref.resource}/${ref.namespace}/${podNameOf(event)}` : "";
+  return ref ? `${ref.resource}/${ref.namespace}/${objectNameOf(event)}` : "";
 }

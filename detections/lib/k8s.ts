@@ -73,6 +73,19 @@ export function asString(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
 
+/**
+ * The object's name: the reference, else the name in the request or response body, else the
+ * `generateName` prefix with `*` (a create whose response was not logged names no object yet).
+ */
+export function objectNameOf(event: AuditEvent): string {
+  const fromRef = event.objectRef?.name ?? "";
+  if (fromRef) return fromRef;
+  const named = asString(field(event.responseObject, "metadata", "name")) || asString(field(event.requestObject, "metadata", "name"));
+  if (named) return named;
+  const prefix = asString(field(event.requestObject, "metadata", "generateName"));
+  return prefix ? `${prefix}*` : "";
+}
+
 /** Joins a list for prose: "a, b and 3 more". */
 export function listForProse(items: readonly string[], max = 3): string {
   if (items.length <= max) return items.join(", ");

@@ -7,7 +7,7 @@
  * (a JSON patch is first turned into the partial object its add and replace operations write).
  */
 import type { AuditEvent } from "../../pipeline/normalize/auditEvent.js";
-import { asArray, asString, field, pastTense, queryParams } from "./k8s.js";
+import { asArray, asString, field, objectNameOf, pastTense, queryParams } from "./k8s.js";
 
 /** Resources whose request bodies carry a pod spec, and where in the body it sits. */
 export const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
@@ -157,24 +157,11 @@ export function describeContainer(container: ContainerView): string {
   return container.kind === "container" ? `container ${name}` : `${container.kind} ${name}`;
 }
 
-/**
- * The pod's name: the object reference, else the name in the request or response body, else the
- * `generateName` prefix (controllers create pods with generateName; the name exists only in the response).
- */
-export function podNameOf(event: AuditEvent): string {
-  const fromRef = event.objectRef?.name ?? "";
-  if (fromRef) return fromRef;
-  const named = asString(field(event.responseObject, "metadata", "name")) || asString(field(event.requestObject, "metadata", "name"));
-  if (named) return named;
-  const prefix = asString(field(event.requestObject, "metadata", "generateName"));
-  return prefix ? `${prefix}*` : "";
-}
-
 /** The workload's kind and name as Targets write them: `deployments/prod/web`. */
 export function workloadTargetOf(event: AuditEvent): string {
   const ref = event.objectRef;
   if (!ref) return "";
-  return `${ref.resource}/${ref.namespace}/${podNameOf(event)}`;
+  return `${ref.resource}/${ref.namespace}/${objectNameOf(event)}`;
 }
 
 /** How prose names a workload resource. */
